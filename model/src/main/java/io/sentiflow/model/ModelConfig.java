@@ -1,0 +1,55 @@
+package io.sentiflow.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What a model directory's {@code config.json} says: the model's identity, the network's
+ * hyperparameters and the tokenizer settings it was trained with.
+ *
+ * @param name model name, e.g. {@code textcnn-imdb}
+ * @param version model version, e.g. {@code 1}
+ * @param network the TextCNN hyperparameters
+ * @param maxLength the most tokens read from a review
+ */
+public record ModelConfig(String name, String version, TextCnnConfig network, int maxLength) {
+    public static final String FILE = "config.json";
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public ModelConfig {
+        if (name == null || name.isBlank() || version == null || version.isBlank()) {
+            throw new IllegalArgumentException("a model needs a name and a version");
+        }
+        if (network == null) {
+            throw new IllegalArgumentException("config.json has no network section");
+        }
+        if (maxLength < 1) {
+            throw new IllegalArgumentException("maxLength must be positive, got " + maxLength);
+        }
+    }
+
+    /** {@code name@version}, as sentiments carry it. */
+    public String modelVersion() {
+        return name + "@" + version;
+    }
+
+    public static ModelConfig read(Path modelDirectory) throws IOException {
+        Path file = modelDirectory.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("not a model directory (no " + FILE + "): " + modelDirectory);
+        }
+        try {
+            return MAPPER.readValue(file.toFile(), ModelConfig.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException("invalid " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void write(Path modelDirectory) throws IOException {
+        MAPPER.writeValue(modelDirectory.resolve(FILE).toFile(), this);
+    }
+}

@@ -1,0 +1,122 @@
+package io.sentiflow.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Conv1d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Kim's (2014) convolutional sentence classifier: embed the tokens, convolve windows of several
+ * widths, keep each filter's strongest response, and read one logit from the concatenation.
+ *
+ * <p>Input: token ids, N×T int64, padded at the end with {@link Vocabulary#PAD}. Output: one logit
+ * per review, N×1; {@code sigmoid(logit)} is P(positive).
+ *
+ * <p>Positions whose window reaches into the padding are masked out before the max-pool, so a
+ * review gets the same score whatever it is batched with and however far the batch is padded.
+ */
+public final class TextCnn extends AbstractBlock {
+    private static final byte VERSION = 1;
+
+    private final TextCnnConfig config;
+    private final Block embedding;
+    private final List<Block> convolutions = new ArrayList<>();
+    private final Block dropout;
+    private final Block output;
+
+    public TextCnn(TextCnnConfig config) {
+        super(VERSION);
+        this.config = config;
+        embedding =
+                addChildBlock(
+                        "embedding",
+                        new TokenEmbedding(config.vocabularySize(), config.embeddingSize()));
+        for (int width : config.kernelSizes()) {
+            convolutions.add(
+                    addChildBlock(
+                            "conv" + width,
+                            Conv1d.builder()
+                                    .setKernelShape(new Shape(width))
+                                    .setFilters(config.filters())
+                                    .build()));
+        }
+        dropout = addChildBlock("dropout", Dropout.builder().optRate(config.dropout()).build());
+        output = addChildBlock("output", Linear.builder().setUnits(1).build());
+    }
+
+    public TextCnnConfig config() {
+        return config;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore store,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDArray ids = inputs.singletonOrThrow();
+        long batch = ids.getShape().get(0);
+        NDArray lengths = ids.neq(Vocabulary.PAD).sum(new int[] {1}).reshape(batch, 1);
+        // N×T×E → N×E×T: Conv1d convolves over the last axis.
+        NDArray embedded =
+                embedding
+                        .forward(store, new NDList(ids), training)
+                        .singletonOrThrow()
+                        .transpose(0, 2, 1);
+        NDList pooled = new NDList();
+        for (int i = 0; i < convolutions.size(); i++) {
+            int width = config.kernelSizes().get(i);
+            NDArray features =
+                    Activation.relu(
+                            convolutions
+                                    .get(i)
+                                    .forward(store, new NDList(embedded), training)
+                                    .singletonOrThrow());
+            pooled.add(maskPadding(features, lengths, width).max(new int[] {2}));
+        }
+        NDArray joined = NDArrays.concat(pooled, 1);
+        NDArray dropped = dropout.forward(store, new NDList(joined), training).singletonOrThrow();
+        return output.forward(store, new NDList(dropped), training);
+    }
+
+    /** Zeroes window positions that do not lie wholly inside the review (features are ≥ 0). */
+    private static NDArray maskPadding(NDArray features, NDArray lengths, int width) {
+        long positions = features.getShape().get(2);
+        NDManager manager = features.getManager();
+        NDArray index = manager.arange(0, positions, 1, DataType.INT64).reshape(1, positions);
+        NDArray valid = index.lt(lengths.sub(width - 1)).toType(features.getDataType(), false);
+        return features.mul(valid.expandDims(1));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0), 1)};
+    }
+
+    @Override
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape ids = inputShapes[0];
+        long batch = ids.get(0);
+        embedding.initialize(manager, dataType, ids);
+        Shape convolutionInput = new Shape(batch, config.embeddingSize(), ids.get(1));
+        for (Block convolution : convolutions) {
+            convolution.initialize(manager, dataType, convolutionInput);
+        }
+        Shape joined = new Shape(batch, (long) config.filters() * convolutions.size());
+        dropout.initialize(manager, dataType, joined);
+        output.initialize(manager, dataType, joined);
+    }
+}

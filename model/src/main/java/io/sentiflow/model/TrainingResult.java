@@ -1,0 +1,35 @@
+package io.sentiflow.model;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a training run produced.
+ *
+ * @param modelDirectory where the model was written
+ * @param epochs per-epoch figures, in order
+ * @param bestEpoch the epoch (1-based) whose weights were kept
+ * @param trainingSize reviews trained on
+ * @param validationSize reviews held out
+ * @param seconds wall time
+ */
+public record TrainingResult(
+        Path modelDirectory,
+        List<Epoch> epochs,
+        int bestEpoch,
+        int trainingSize,
+        int validationSize,
+        double seconds) {
+
+    /** One epoch's figures. */
+    public record Epoch(
+            int number,
+            double trainLoss,
+            double trainAccuracy,
+            double validationAccuracy,
+            double seconds) {}
+
+    public double bestValidationAccuracy() {
+        return epochs.get(bestEpoch - 1).validationAccuracy();
+    }
+}

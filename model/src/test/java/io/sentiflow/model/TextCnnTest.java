@@ -1,0 +1,118 @@
+package io.sentiflow.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TextCnnTest {
+    private static final TextCnnConfig CONFIG =
+            new TextCnnConfig(50, 16, 8, List.of(3, 4, 5), 0.5f);
+    private static Model model;
+
+    @BeforeAll
+    static void initialize() {
+        Engine.getInstance().setRandomSeed(7);
+        model = Model.newInstance("textcnn-test", Device.cpu());
+        model.setBlock(new TextCnn(CONFIG));
+        model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 5));
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @Test
+    void shouldUseTheSeedsHyperparametersByDefault() {
+        TextCnnConfig defaults = TextCnnConfig.defaults(20_000);
+        assertThat(defaults.embeddingSize()).isEqualTo(300);
+        assertThat(defaults.filters()).isEqualTo(100);
+        assertThat(defaults.kernelSizes()).containsExactly(3, 4, 5);
+        assertThat(defaults.dropout()).isEqualTo(0.5f);
+    }
+
+    @ParameterizedTest(name = "batch {0} x length {1}")
+    @CsvSource({"1, 5", "2, 17", "8, 64", "33, 400"})
+    void shouldGiveOneLogitPerReview(int batch, int length) {
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            NDArray ids =
+                    manager.randomInteger(
+                            0, CONFIG.vocabularySize(), new Shape(batch, length), DataType.INT64);
+            NDArray logits = forward(manager, ids);
+            assertThat(logits.getShape()).isEqualTo(new Shape(batch, 1));
+            assertThat(model.getBlock().getOutputShapes(new Shape[] {ids.getShape()})[0])
+                    .isEqualTo(new Shape(batch, 1));
+            for (float value : logits.toFloatArray()) {
+                assertThat(Float.isFinite(value)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void shouldScoreAReviewTheSameAloneAndInAPaddedBatch() throws Exception {
+        Random random = new Random(3);
+        List<int[]> reviews = new ArrayList<>();
+        for (int length : new int[] {2, 5, 9, 40, 120}) {
+            int[] ids = new int[length];
+            for (int i = 0; i < length; i++) {
+                ids[i] = 2 + random.nextInt(CONFIG.vocabularySize() - 2);
+            }
+            reviews.add(ids);
+        }
+        try (Predictor<int[], Float> predictor =
+                model.newPredictor(new TokenIdsTranslator(CONFIG.maxKernelSize()))) {
+            List<Float> together = predictor.batchPredict(reviews);
+            for (int i = 0; i < reviews.size(); i++) {
+                float alone = predictor.predict(reviews.get(i));
+                assertThat(together.get(i)).as("review %d", i).isCloseTo(alone, within(1e-5f));
+                assertThat(alone).isBetween(0f, 1f);
+            }
+        }
+    }
+
+    @Test
+    void shouldPadEachBatchOnlyToItsLongestReview() {
+        PaddingBatchifier batchifier = new PaddingBatchifier(5);
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            NDList[] items = {
+                new NDList(manager.create(new long[] {4, 5, 6})),
+                new NDList(manager.create(new long[] {4, 5, 6, 7, 8, 9, 10}))
+            };
+            NDArray batch = batchifier.batchify(items).singletonOrThrow();
+            assertThat(batch.getShape()).isEqualTo(new Shape(2, 7));
+            assertThat(batch.toLongArray())
+                    .containsExactly(4, 5, 6, 0, 0, 0, 0, 4, 5, 6, 7, 8, 9, 10);
+            NDArray shortBatch =
+                    batchifier
+                            .batchify(new NDList[] {new NDList(manager.create(new long[] {3}))})
+                            .singletonOrThrow();
+            assertThat(shortBatch.getShape())
+                    .as("never shorter than the widest kernel")
+                    .isEqualTo(new Shape(1, 5));
+        }
+    }
+
+    private static NDArray forward(NDManager manager, NDArray ids) {
+        return model.getBlock()
+                .forward(new ParameterStore(manager, false), new NDList(ids), false)
+                .singletonOrThrow();
+    }
+}

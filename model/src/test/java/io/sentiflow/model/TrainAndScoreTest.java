@@ -1,0 +1,118 @@
+package io.sentiflow.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Trains a small TextCNN on real IMDB reviews once, then checks what the model directory gives. */
+class TrainAndScoreTest {
+    @TempDir static Path workspace;
+    private static Path modelDirectory;
+    private static TrainingResult result;
+    private static String progressLog;
+
+    @BeforeAll
+    static void trainSmallModel() throws IOException {
+        List<LabeledText> reviews = SharedData.imdb().sample("train", 3000, 11);
+        TrainingOptions options =
+                TrainingOptions.defaults()
+                        .withIdentity("textcnn-test", "7")
+                        .withEmbeddingSize(32)
+                        .withSchedule(2, 200, 8000);
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        modelDirectory = workspace.resolve("model");
+        result =
+                new TextCnnTrainer(
+                                options,
+                                Device.cpu(),
+                                new PrintStream(progress, true, StandardCharsets.UTF_8))
+                        .train(reviews, modelDirectory);
+        progressLog = progress.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldWriteAModelDirectory() throws IOException {
+        assertThat(modelDirectory.resolve("config.json")).isRegularFile();
+        assertThat(ModelFiles.vocabulary(modelDirectory)).isRegularFile();
+        assertThat(ModelFiles.weights(modelDirectory)).isRegularFile();
+        ModelConfig config = ModelConfig.read(modelDirectory);
+        assertThat(config.modelVersion()).isEqualTo("textcnn-test@7");
+        assertThat(config.maxLength()).isEqualTo(200);
+        assertThat(config.network().embeddingSize()).isEqualTo(32);
+    }
+
+    @Test
+    void shouldReportProgressAndKeepTheBestEpoch() {
+        assertThat(progressLog).contains("epoch 1/2").contains("epoch 2/2").contains("loss");
+        assertThat(result.epochs()).hasSize(2);
+        assertThat(result.bestValidationAccuracy())
+                .isEqualTo(
+                        result.epochs().stream()
+                                .mapToDouble(TrainingResult.Epoch::validationAccuracy)
+                                .max()
+                                .orElseThrow());
+        assertThat(result.trainingSize() + result.validationSize()).isEqualTo(3000);
+    }
+
+    @Test
+    void shouldBeatChanceOnTheOfficialTestSplit() throws Exception {
+        List<LabeledText> test = SharedData.imdb().sample("test", 600, 5);
+        try (SentimentScorer scorer = SentimentScorer.load(modelDirectory, Device.cpu())) {
+            float[] scores = scorer.scoreTexts(test.stream().map(LabeledText::text).toList());
+            int correct = 0;
+            for (int i = 0; i < scores.length; i++) {
+                if ((scores[i] >= 0.5f) == test.get(i).positive()) {
+                    correct++;
+                }
+            }
+            assertThat(correct / (double) scores.length).isGreaterThanOrEqualTo(0.6);
+        }
+    }
+
+    @Test
+    void shouldGiveIdenticalScoresAfterReloading() throws Exception {
+        List<String> texts =
+                SharedData.imdb().sample("test", 40, 9).stream().map(LabeledText::text).toList();
+        float[] first;
+        try (SentimentScorer scorer = SentimentScorer.load(modelDirectory, Device.cpu())) {
+            first = scorer.scoreTexts(texts);
+        }
+        try (SentimentScorer scorer = SentimentScorer.load(modelDirectory, Device.cpu())) {
+            assertThat(scorer.scoreTexts(texts)).containsExactly(first);
+            for (float empty : scorer.scoreTexts(List.of("", "<br />"))) {
+                assertThat(empty)
+                        .as("a review with no tokens still gets a score")
+                        .isBetween(0f, 1f);
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseADirectoryWithoutAModel(@TempDir Path empty) {
+        assertThatThrownBy(() -> SentimentScorer.load(empty, Device.cpu()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("config.json");
+    }
+
+    @Test
+    void shouldRefuseAVocabularyThatDoesNotMatchTheNetwork(@TempDir Path copy) throws IOException {
+        for (String file : List.of("config.json", ModelFiles.WEIGHTS_FILE)) {
+            Files.copy(modelDirectory.resolve(file), copy.resolve(file));
+        }
+        Files.writeString(copy.resolve(ModelFiles.VOCABULARY_FILE), "<pad>\n<unk>\nonly\n");
+        assertThatThrownBy(() -> SentimentScorer.load(copy, Device.cpu()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("vocabulary has 3 entries");
+    }
+}

@@ -1,0 +1,201 @@
+package io.sentiflow.schemas;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Serde for the wire contracts: strict parsing with reason codes, compact UTF-8 JSON out.
+ *
+ * <p>Parsing never returns a half-valid record: it either returns one that satisfies its schema or
+ * throws a {@link ContractViolation} naming the rule that was broken. It is thread-safe.
+ */
+public final class Json {
+    private static final ObjectMapper MAPPER =
+            JsonMapper.builder()
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .build();
+    private static final ObjectReader STRICT_RECORDS =
+            MAPPER.reader().with(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+
+    private Json() {}
+
+    /** The shared mapper, for callers that need a tree (e.g. schema validation in tests). */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /** Serializes a contract record as compact UTF-8 JSON. */
+    public static byte[] toBytes(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot serialize " + value.getClass(), e);
+        }
+    }
+
+    /** Serializes a contract record as a JSON string. */
+    public static String toString(Object value) {
+        return new String(toBytes(value), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Parses a review value from the reviews topic.
+     *
+     * @throws ContractViolation with the reason the bytes are not a valid {@code review.v1}
+     */
+    public static Review review(byte[] value) {
+        if (value == null) {
+            throw new ContractViolation(DeadLetter.Reason.NULL_VALUE, "record value is null");
+        }
+        JsonNode node = tree(decodeUtf8(value));
+        if (!node.isObject()) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.NOT_AN_OBJECT,
+                    "expected a JSON object, got " + node.getNodeType().name().toLowerCase());
+        }
+        String id = requiredString(node, "id");
+        String text = requiredString(node, "text");
+        String label = optionalString(node, "label");
+        String source = optionalString(node, "source");
+        Long producedAt = null;
+        JsonNode produced = node.get("producedAt");
+        if (produced != null && !produced.isNull()) {
+            if (!produced.isIntegralNumber() || !produced.canConvertToLong()) {
+                throw wrongType("producedAt", "an integer (epoch milliseconds)", produced);
+            }
+            producedAt = produced.longValue();
+        }
+        return new Review(id, text, label, source, producedAt);
+    }
+
+    /** Parses a sentiment value; every field is required. */
+    public static Sentiment sentiment(byte[] value) {
+        return strict(value, Sentiment.class);
+    }
+
+    /** Parses a dead-letter value; every field is required. */
+    public static DeadLetter deadLetter(byte[] value) {
+        return strict(value, DeadLetter.class);
+    }
+
+    private static <T> T strict(byte[] value, Class<T> type) {
+        if (value == null) {
+            throw new ContractViolation(DeadLetter.Reason.NULL_VALUE, "record value is null");
+        }
+        try {
+            return STRICT_RECORDS.readValue(value, type);
+        } catch (MismatchedInputException e) {
+            if (e.getCause() instanceof ContractViolation violation) {
+                throw violation;
+            }
+            String message = e.getOriginalMessage();
+            DeadLetter.Reason reason =
+                    message.startsWith("Missing creator property")
+                                    || message.startsWith("Missing required creator property")
+                                    || message.startsWith("Cannot map `null`")
+                            ? DeadLetter.Reason.MISSING_FIELD
+                            : DeadLetter.Reason.WRONG_TYPE;
+            throw new ContractViolation(reason, type.getSimpleName() + ": " + message);
+        } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof ContractViolation violation) {
+                throw violation;
+            }
+            throw new ContractViolation(DeadLetter.Reason.INVALID_JSON, e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String decodeUtf8(byte[] value) {
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(value))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.INVALID_UTF8, "record value is not valid UTF-8");
+        }
+    }
+
+    private static JsonNode tree(String json) {
+        try (JsonParser parser = MAPPER.createParser(json)) {
+            JsonNode node = MAPPER.readTree(parser);
+            if (node == null || node.isMissingNode()) {
+                throw new ContractViolation(DeadLetter.Reason.INVALID_JSON, "empty document");
+            }
+            if (parser.nextToken() != null) {
+                throw new ContractViolation(
+                        DeadLetter.Reason.INVALID_JSON, "trailing content after the JSON value");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.INVALID_JSON, e.getOriginalMessage() + locationOf(e));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String locationOf(JsonProcessingException e) {
+        return e.getLocation() == null
+                ? ""
+                : " at line "
+                        + e.getLocation().getLineNr()
+                        + ", column "
+                        + e.getLocation().getColumnNr();
+    }
+
+    private static String requiredString(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.MISSING_FIELD,
+                    "Review." + field + " is required but missing");
+        }
+        if (!value.isTextual()) {
+            throw wrongType(field, "a string", value);
+        }
+        return value.textValue();
+    }
+
+    private static String optionalString(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw wrongType(field, "a string", value);
+        }
+        return value.textValue();
+    }
+
+    private static ContractViolation wrongType(String field, String expected, JsonNode value) {
+        return new ContractViolation(
+                DeadLetter.Reason.WRONG_TYPE,
+                "Review."
+                        + field
+                        + " must be "
+                        + expected
+                        + ", got "
+                        + value.getNodeType().name().toLowerCase());
+    }
+}

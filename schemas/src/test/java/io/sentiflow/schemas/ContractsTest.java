@@ -1,0 +1,148 @@
+package io.sentiflow.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class ContractsTest {
+    private final SchemaValidator validator = new SchemaValidator();
+
+    @ParameterizedTest
+    @EnumSource(Schemas.class)
+    void everyExampleShouldValidateAgainstItsSchema(Schemas contract) throws IOException {
+        assertThat(contract.exampleResources()).isNotEmpty();
+        for (String resource : contract.exampleResources()) {
+            try (InputStream in = Schemas.open(resource)) {
+                JsonNode document = Json.mapper().readTree(in);
+                assertThat(validator.validate(contract, document)).as(resource).isEmpty();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Schemas.class)
+    void everyExampleShouldParseIntoItsRecordAndBack(Schemas contract) throws IOException {
+        for (String resource : contract.exampleResources()) {
+            byte[] bytes;
+            try (InputStream in = Schemas.open(resource)) {
+                bytes = in.readAllBytes();
+            }
+            Object parsed =
+                    switch (contract) {
+                        case REVIEW_V1 -> Json.review(bytes);
+                        case SENTIMENT_V1 -> Json.sentiment(bytes);
+                        case DEAD_LETTER_V1 -> Json.deadLetter(bytes);
+                    };
+            byte[] written = Json.toBytes(parsed);
+            assertThat(validator.validate(contract, written)).as(resource).isEmpty();
+            assertThat(Json.mapper().readTree(written)).isEqualTo(Json.mapper().readTree(bytes));
+        }
+    }
+
+    @Test
+    void recordsWrittenByTheCodecShouldValidate() {
+        Sentiment sentiment = Sentiment.of("r-9", 0.25, "textcnn@1", 1_000L, 12L);
+        assertThat(sentiment.label()).isEqualTo("negative");
+        assertThat(validator.validate(Schemas.SENTIMENT_V1, Json.toBytes(sentiment))).isEmpty();
+        DeadLetter letter =
+                DeadLetter.of(null, "reviews", 0, 3, DeadLetter.Reason.NULL_VALUE, "null", 5L);
+        assertThat(validator.validate(Schemas.DEAD_LETTER_V1, Json.toBytes(letter))).isEmpty();
+        assertThat(validator.validate(Schemas.REVIEW_V1, Json.toBytes(Review.of("a", "b"))))
+                .isEmpty();
+    }
+
+    @Test
+    void aReviewMissingItsTextShouldFailWithAClearMessage() {
+        byte[] missing = "{\"id\": \"r-1\"}".getBytes(StandardCharsets.UTF_8);
+        assertThat(validator.validate(Schemas.REVIEW_V1, missing))
+                .anyMatch(e -> e.contains("text"));
+        assertThatThrownBy(() -> Json.review(missing))
+                .isInstanceOf(ContractViolation.class)
+                .hasMessage("Review.text is required but missing")
+                .extracting(e -> ((ContractViolation) e).reason())
+                .isEqualTo(DeadLetter.Reason.MISSING_FIELD);
+    }
+
+    @Test
+    void aSentimentMissingItsScoreShouldFailWithAClearMessage() {
+        byte[] missing =
+                ("{\"reviewId\":\"r\",\"label\":\"positive\",\"modelVersion\":\"m@1\","
+                                + "\"scoredAt\":1,\"latencyMs\":2}")
+                        .getBytes(StandardCharsets.UTF_8);
+        assertThat(validator.validate(Schemas.SENTIMENT_V1, missing))
+                .anyMatch(e -> e.contains("score"));
+        assertThatThrownBy(() -> Json.sentiment(missing))
+                .isInstanceOf(ContractViolation.class)
+                .hasMessageContaining("score")
+                .extracting(e -> ((ContractViolation) e).reason())
+                .isEqualTo(DeadLetter.Reason.MISSING_FIELD);
+    }
+
+    @Test
+    void aDeadLetterMissingItsReasonShouldFail() {
+        byte[] missing =
+                ("{\"originalValue\":null,\"sourceTopic\":\"t\",\"sourcePartition\":0,"
+                                + "\"sourceOffset\":1,\"message\":\"m\",\"timestamp\":1}")
+                        .getBytes(StandardCharsets.UTF_8);
+        assertThat(validator.validate(Schemas.DEAD_LETTER_V1, missing)).isNotEmpty();
+        assertThatThrownBy(() -> Json.deadLetter(missing)).hasMessageContaining("reason");
+    }
+
+    @Test
+    void reviewParsingShouldNameTheBrokenRule() {
+        assertReason("{\"id\": 1, \"text\": \"x\"}", DeadLetter.Reason.WRONG_TYPE);
+        assertReason("{\"id\": \"a\", \"text\": \"   \"}", DeadLetter.Reason.EMPTY_TEXT);
+        assertReason(
+                "{\"id\": \"a\", \"text\": \"x\", \"label\": \"meh\"}",
+                DeadLetter.Reason.INVALID_FIELD);
+        assertReason(
+                "{\"id\": \"a\", \"text\": \"x\", \"producedAt\": \"soon\"}",
+                DeadLetter.Reason.WRONG_TYPE);
+        assertReason("[1, 2]", DeadLetter.Reason.NOT_AN_OBJECT);
+        assertReason("{\"id\": \"a\", \"text\": ", DeadLetter.Reason.INVALID_JSON);
+        assertReason(
+                "{\"id\": \"a\", \"id\": \"b\", \"text\": \"x\"}", DeadLetter.Reason.INVALID_JSON);
+        assertReason("{\"id\": \"a\", \"text\": \"x\"} trailing", DeadLetter.Reason.INVALID_JSON);
+        assertReason("", DeadLetter.Reason.INVALID_JSON);
+        assertThatThrownBy(() -> Json.review(null))
+                .extracting(e -> ((ContractViolation) e).reason())
+                .isEqualTo(DeadLetter.Reason.NULL_VALUE);
+        assertThatThrownBy(() -> Json.review(new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'}))
+                .extracting(e -> ((ContractViolation) e).reason())
+                .isEqualTo(DeadLetter.Reason.INVALID_UTF8);
+    }
+
+    @Test
+    void olderOrRicherReviewsShouldStillParse() {
+        Review review =
+                Json.review(
+                        "{\"id\":\"a\",\"text\":\"fine\",\"label\":null,\"extra\":{\"k\":1}}"
+                                .getBytes(StandardCharsets.UTF_8));
+        assertThat(review).isEqualTo(Review.of("a", "fine"));
+    }
+
+    @Test
+    void deadLettersShouldCarryTheOriginalBytes() {
+        byte[] original = {0, 1, 2, (byte) 0xFF};
+        DeadLetter letter =
+                DeadLetter.of(original, "reviews", 1, 2, DeadLetter.Reason.INVALID_UTF8, "bad", 3L);
+        DeadLetter back = Json.deadLetter(Json.toBytes(letter));
+        assertThat(back.originalBytes()).containsExactly(original);
+        assertThat(back).isEqualTo(letter);
+    }
+
+    private static void assertReason(String json, DeadLetter.Reason reason) {
+        assertThatThrownBy(() -> Json.review(json.getBytes(StandardCharsets.UTF_8)))
+                .as(json)
+                .isInstanceOf(ContractViolation.class)
+                .extracting(e -> ((ContractViolation) e).reason())
+                .isEqualTo(reason);
+    }
+}
