@@ -1,0 +1,296 @@
+package io.sentiflow.job;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The job's whole configuration: named keys with defaults, read once from {@code --key value}
+ * arguments and an optional properties file ({@code --config FILE}); arguments win.
+ *
+ * <p>Keys starting with {@code kafka.} are passed to every Kafka client of the job with the prefix
+ * removed (e.g. {@code kafka.security.protocol=SASL_SSL}). Put secrets in the properties file, not
+ * on the command line.
+ */
+public final class JobConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String TOPIC_REVIEWS = "topic.reviews";
+    public static final String TOPIC_SENTIMENTS = "topic.sentiments";
+    public static final String TOPIC_DEAD_LETTERS = "topic.dead-letters";
+    public static final String GROUP_ID = "group.id";
+    public static final String STARTING_OFFSETS = "starting-offsets";
+    public static final String BOUNDED = "bounded";
+    public static final String MODEL_PATH = "model.path";
+    public static final String DEVICE = "device";
+    public static final String DEVICE_THREADS = "device.threads";
+    public static final String BATCH_MAX_SIZE = "batch.max-size";
+    public static final String BATCH_MAX_DELAY_MS = "batch.max-delay-ms";
+    public static final String REVIEW_MAX_BYTES = "review.max-bytes";
+    public static final String PARALLELISM = "parallelism";
+    public static final String DELIVERY = "delivery";
+    public static final String CHECKPOINT_INTERVAL_MS = "checkpoint.interval-ms";
+    public static final String TRANSACTIONAL_ID_PREFIX = "transactional-id-prefix";
+    public static final String KAFKA_PREFIX = "kafka.";
+    private static final String CONFIG_FILE = "config";
+
+    private static final Map<String, String> DEFAULTS = defaults();
+
+    private final Map<String, String> values;
+
+    private JobConfig(Map<String, String> values) {
+        this.values = Map.copyOf(values);
+        validate();
+    }
+
+    private static Map<String, String> defaults() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put(BOOTSTRAP_SERVERS, "localhost:9092");
+        d.put(TOPIC_REVIEWS, "reviews");
+        d.put(TOPIC_SENTIMENTS, "sentiments");
+        d.put(TOPIC_DEAD_LETTERS, "reviews-dlq");
+        d.put(GROUP_ID, "sentiflow");
+        d.put(STARTING_OFFSETS, "earliest");
+        d.put(BOUNDED, "false");
+        d.put(MODEL_PATH, "models/textcnn-demo");
+        d.put(DEVICE, "auto");
+        d.put(DEVICE_THREADS, "0");
+        d.put(BATCH_MAX_SIZE, "64");
+        d.put(BATCH_MAX_DELAY_MS, "50");
+        d.put(REVIEW_MAX_BYTES, "100000");
+        d.put(PARALLELISM, "0");
+        d.put(DELIVERY, "exactly-once");
+        d.put(CHECKPOINT_INTERVAL_MS, "2000");
+        d.put(TRANSACTIONAL_ID_PREFIX, "sentiflow");
+        return d;
+    }
+
+    /** Every key the job understands, besides the {@code kafka.*} pass-through. */
+    public static Set<String> knownKeys() {
+        return DEFAULTS.keySet();
+    }
+
+    /** Reads {@code --key value} (or {@code --key=value}) arguments and {@code --config FILE}. */
+    public static JobConfig fromArgs(String... args) throws IOException {
+        Map<String, String> fromArgs = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new IllegalArgumentException("expected --key value, got '" + arg + "'");
+            }
+            String key = arg.substring(2);
+            String value;
+            int eq = key.indexOf('=');
+            if (eq >= 0) {
+                value = key.substring(eq + 1);
+                key = key.substring(0, eq);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new IllegalArgumentException("--" + key + " needs a value");
+            }
+            fromArgs.put(key, value);
+        }
+        Map<String, String> merged = new LinkedHashMap<>(DEFAULTS);
+        String file = fromArgs.remove(CONFIG_FILE);
+        if (file != null) {
+            merged.putAll(readProperties(Path.of(file)));
+        }
+        merged.putAll(fromArgs);
+        return new JobConfig(merged);
+    }
+
+    /** A config from explicit values on top of the defaults. */
+    public static JobConfig of(Map<String, String> overrides) {
+        Map<String, String> merged = new LinkedHashMap<>(DEFAULTS);
+        merged.putAll(overrides);
+        return new JobConfig(merged);
+    }
+
+    /** A copy with some values replaced. */
+    public JobConfig with(Map<String, String> overrides) {
+        Map<String, String> merged = new LinkedHashMap<>(values);
+        merged.putAll(overrides);
+        return new JobConfig(merged);
+    }
+
+    static Map<String, String> readProperties(Path file) throws IOException {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        properties.stringPropertyNames().forEach(k -> map.put(k, properties.getProperty(k)));
+        return map;
+    }
+
+    private void validate() {
+        for (String key : values.keySet()) {
+            if (!DEFAULTS.containsKey(key) && !key.startsWith(KAFKA_PREFIX)) {
+                throw new IllegalArgumentException(
+                        "unknown configuration key '"
+                                + key
+                                + "'; known keys: "
+                                + DEFAULTS.keySet()
+                                + " and kafka.*");
+            }
+        }
+        positive(BATCH_MAX_SIZE);
+        positive(REVIEW_MAX_BYTES);
+        positive(CHECKPOINT_INTERVAL_MS);
+        if (batchMaxDelayMs() < 0 || parallelism() < 0 || deviceThreads() < 0) {
+            throw new IllegalArgumentException(
+                    BATCH_MAX_DELAY_MS
+                            + ", "
+                            + PARALLELISM
+                            + " and "
+                            + DEVICE_THREADS
+                            + " must be >= 0");
+        }
+        oneOf(DEVICE, "auto", "cpu", "gpu");
+        oneOf(DELIVERY, "exactly-once", "at-least-once");
+        oneOf(STARTING_OFFSETS, "earliest", "latest", "committed");
+        oneOf(BOUNDED, "true", "false");
+    }
+
+    private void positive(String key) {
+        if (longValue(key) <= 0) {
+            throw new IllegalArgumentException(key + " must be positive, got " + values.get(key));
+        }
+    }
+
+    private void oneOf(String key, String... allowed) {
+        String value = values.get(key);
+        for (String a : allowed) {
+            if (a.equals(value)) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException(
+                key + " must be one of " + String.join("|", allowed) + ", got '" + value + "'");
+    }
+
+    private long longValue(String key) {
+        try {
+            return Long.parseLong(values.get(key).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    key + " must be a number, got '" + values.get(key) + "'");
+        }
+    }
+
+    public String get(String key) {
+        return values.get(key);
+    }
+
+    public String bootstrapServers() {
+        return values.get(BOOTSTRAP_SERVERS);
+    }
+
+    public String reviewsTopic() {
+        return values.get(TOPIC_REVIEWS);
+    }
+
+    public String sentimentsTopic() {
+        return values.get(TOPIC_SENTIMENTS);
+    }
+
+    public String deadLettersTopic() {
+        return values.get(TOPIC_DEAD_LETTERS);
+    }
+
+    public String groupId() {
+        return values.get(GROUP_ID);
+    }
+
+    public String startingOffsets() {
+        return values.get(STARTING_OFFSETS);
+    }
+
+    public boolean bounded() {
+        return Boolean.parseBoolean(values.get(BOUNDED));
+    }
+
+    public String modelPath() {
+        return values.get(MODEL_PATH);
+    }
+
+    public String device() {
+        return values.get(DEVICE);
+    }
+
+    /** Intra-op threads for scoring on the CPU; 0 leaves DJL's default. */
+    public int deviceThreads() {
+        return (int) longValue(DEVICE_THREADS);
+    }
+
+    public int batchMaxSize() {
+        return (int) longValue(BATCH_MAX_SIZE);
+    }
+
+    public long batchMaxDelayMs() {
+        return longValue(BATCH_MAX_DELAY_MS);
+    }
+
+    public int reviewMaxBytes() {
+        return (int) longValue(REVIEW_MAX_BYTES);
+    }
+
+    /** 0 means the environment's default. */
+    public int parallelism() {
+        return (int) longValue(PARALLELISM);
+    }
+
+    public boolean exactlyOnce() {
+        return "exactly-once".equals(values.get(DELIVERY));
+    }
+
+    public long checkpointIntervalMs() {
+        return longValue(CHECKPOINT_INTERVAL_MS);
+    }
+
+    public String transactionalIdPrefix() {
+        return values.get(TRANSACTIONAL_ID_PREFIX);
+    }
+
+    /** The {@code kafka.*} pass-through settings, prefix removed, for every Kafka client. */
+    public Properties kafkaProperties() {
+        Properties properties = new Properties();
+        values.forEach(
+                (key, value) -> {
+                    if (key.startsWith(KAFKA_PREFIX)) {
+                        properties.setProperty(key.substring(KAFKA_PREFIX.length()), value);
+                    }
+                });
+        return properties;
+    }
+
+    /** The configuration for logs: every {@code kafka.*} value that could be a secret is masked. */
+    @Override
+    public String toString() {
+        Map<String, String> shown = new TreeMap<>();
+        values.forEach(
+                (key, value) ->
+                        shown.put(
+                                key,
+                                key.startsWith(KAFKA_PREFIX) && isSecret(key) ? "******" : value));
+        return "JobConfig" + shown;
+    }
+
+    private static boolean isSecret(String key) {
+        String k = key.toLowerCase(java.util.Locale.ROOT);
+        return k.contains("password")
+                || k.contains("jaas")
+                || k.contains("secret")
+                || k.contains("key");
+    }
+}

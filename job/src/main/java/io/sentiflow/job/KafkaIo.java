@@ -1,0 +1,88 @@
+package io.sentiflow.job;
+
+import io.sentiflow.schemas.DeadLetter;
+import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.Sentiment;
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** The production Kafka source and sinks, built from a {@link JobConfig}. */
+public final class KafkaIo {
+    /** Kafka brokers cap transactions at 15 minutes by default; Flink's default is one hour. */
+    private static final String TRANSACTION_TIMEOUT_MS = String.valueOf(15 * 60 * 1000);
+
+    private KafkaIo() {}
+
+    public static KafkaSource<KafkaRecord> reviewSource(JobConfig config) {
+        KafkaSourceBuilder<KafkaRecord> builder =
+                KafkaSource.<KafkaRecord>builder()
+                        .setBootstrapServers(config.bootstrapServers())
+                        .setTopics(config.reviewsTopic())
+                        .setGroupId(config.groupId())
+                        .setDeserializer(new KafkaRecordDeserializer())
+                        .setProperties(config.kafkaProperties())
+                        .setProperty("isolation.level", "read_committed")
+                        .setStartingOffsets(startingOffsets(config.startingOffsets()));
+        if (config.bounded()) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    private static OffsetsInitializer startingOffsets(String choice) {
+        return switch (choice) {
+            case "latest" -> OffsetsInitializer.latest();
+            case "committed" -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+            default -> OffsetsInitializer.earliest();
+        };
+    }
+
+    public static KafkaSink<Sentiment> sentimentSink(JobConfig config) {
+        KafkaRecordSerializationSchema<Sentiment> serializer =
+                (sentiment, context, timestamp) ->
+                        new ProducerRecord<>(
+                                config.sentimentsTopic(),
+                                sentiment.reviewId().getBytes(StandardCharsets.UTF_8),
+                                Json.toBytes(sentiment));
+        return sink(config, serializer, "sentiments");
+    }
+
+    public static KafkaSink<DeadLetter> deadLetterSink(JobConfig config) {
+        KafkaRecordSerializationSchema<DeadLetter> serializer =
+                (letter, context, timestamp) ->
+                        new ProducerRecord<>(
+                                config.deadLettersTopic(),
+                                (letter.sourceTopic()
+                                                + "/"
+                                                + letter.sourcePartition()
+                                                + "/"
+                                                + letter.sourceOffset())
+                                        .getBytes(StandardCharsets.UTF_8),
+                                Json.toBytes(letter));
+        return sink(config, serializer, "dead-letters");
+    }
+
+    private static <T> KafkaSink<T> sink(
+            JobConfig config, KafkaRecordSerializationSchema<T> serializer, String name) {
+        Properties producer = config.kafkaProperties();
+        producer.putIfAbsent("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setKafkaProducerConfig(producer)
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(
+                        config.exactlyOnce()
+                                ? DeliveryGuarantee.EXACTLY_ONCE
+                                : DeliveryGuarantee.AT_LEAST_ONCE)
+                .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-" + name)
+                .build();
+    }
+}

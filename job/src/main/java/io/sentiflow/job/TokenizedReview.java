@@ -1,0 +1,16 @@
+package io.sentiflow.job;
+
+/** A review as token ids, ready to score, with the Kafka record it came from. A POJO. */
+public class TokenizedReview {
+    public String id;
+    public int[] tokenIds;
+    public KafkaRecord source;
+
+    public TokenizedReview() {}
+
+    public TokenizedReview(String id, int[] tokenIds, KafkaRecord source) {
+        this.id = id;
+        this.tokenIds = tokenIds;
+        this.source = source;
+    }
+}

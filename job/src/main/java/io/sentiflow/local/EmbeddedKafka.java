@@ -1,0 +1,185 @@
+package io.sentiflow.local;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * A real single-node Kafka broker (KRaft, broker and controller in one) inside this JVM, bound to
+ * 127.0.0.1 on free ports, with its log in a temporary directory that {@link #close()} deletes. For
+ * the local demo and the integration tests; never for production.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    private final Path logDirectory;
+    private final KafkaRaftServer server;
+    private final String bootstrapServers;
+
+    private EmbeddedKafka(Path logDirectory, KafkaRaftServer server, String bootstrapServers) {
+        this.logDirectory = logDirectory;
+        this.server = server;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /** Starts a broker with default settings. */
+    public static EmbeddedKafka start() throws IOException {
+        return start(Map.of());
+    }
+
+    /** Starts a broker; {@code overrides} are added to (or replace) its server properties. */
+    public static EmbeddedKafka start(Map<String, String> overrides) throws IOException {
+        Path logDirectory = Files.createTempDirectory("sentiflow-kafka-");
+        int brokerPort = freePort();
+        int controllerPort = freePort();
+        Properties props = new Properties();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", "1");
+        props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        props.put(
+                "listeners",
+                "PLAINTEXT://127.0.0.1:"
+                        + brokerPort
+                        + ",CONTROLLER://127.0.0.1:"
+                        + controllerPort);
+        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("log.dirs", logDirectory.toString());
+        props.put("num.partitions", "2");
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("offsets.topic.num.partitions", "2");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("transaction.state.log.num.partitions", "2");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.put("auto.create.topics.enable", "false");
+        props.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
+        props.putAll(overrides);
+
+        Path configFile = logDirectory.resolve("server.properties");
+        Path dataDirectory = logDirectory.resolve("data");
+        props.put("log.dirs", dataDirectory.toString());
+        try (OutputStream out = Files.newOutputStream(configFile)) {
+            props.store(out, "sentiflow embedded broker");
+        }
+        ByteArrayOutputStream formatLog = new ByteArrayOutputStream();
+        int formatted =
+                StorageTool.execute(
+                        new String[] {
+                            "format",
+                            "-t",
+                            Uuid.randomUuid().toString(),
+                            "-c",
+                            configFile.toString()
+                        },
+                        new PrintStream(formatLog, true, StandardCharsets.UTF_8));
+        if (formatted != 0) {
+            deleteRecursively(logDirectory);
+            throw new IOException(
+                    "formatting the broker's log directory failed: "
+                            + formatLog.toString(StandardCharsets.UTF_8));
+        }
+        KafkaRaftServer server =
+                new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+        server.startup();
+        EmbeddedKafka kafka = new EmbeddedKafka(logDirectory, server, "127.0.0.1:" + brokerPort);
+        kafka.awaitReady();
+        return kafka;
+    }
+
+    private void awaitReady() throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try (Admin admin = admin()) {
+                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                return;
+            } catch (Exception e) {
+                last = e;
+            }
+        }
+        throw new IOException("embedded Kafka did not become ready within 60 s", last);
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    }
+
+    /** Creates topics that do not exist yet. */
+    public void createTopics(int partitions, List<String> topics) throws IOException {
+        try (Admin admin = admin()) {
+            for (String topic : topics) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
+                            .all()
+                            .get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IOException("cannot create topic " + topic, e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while creating topics", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IOException("timed out creating topics " + topics, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            deleteRecursively(logDirectory);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: it is a temporary directory
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.sentiflow.job;
+
+import ai.djl.Device;
+import io.sentiflow.model.ImdbDataset;
+import io.sentiflow.model.LabeledText;
+import io.sentiflow.model.ModelFiles;
+import io.sentiflow.model.TextCnnTrainer;
+import io.sentiflow.model.TrainingOptions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** A small TextCNN trained once per test JVM on real IMDB reviews, and the real data. */
+public final class TestModel {
+    private static Path directory;
+
+    private TestModel() {}
+
+    public static ImdbDataset imdb() {
+        String configured = System.getProperty("sentiflow.shared.data");
+        Path root =
+                configured != null ? Path.of(configured) : Path.of("..", "..", "shared", "data");
+        Path imdb = root.resolve("imdb");
+        if (!Files.isDirectory(imdb)) {
+            throw new IllegalStateException(
+                    "the labelled datasets are missing: expected ../shared/data/imdb beside the project (looked in "
+                            + imdb.toAbsolutePath().normalize()
+                            + "); set -Dsentiflow.shared.data=DIR");
+        }
+        return new ImdbDataset(imdb);
+    }
+
+    /** The model directory, trained on first use (3,000 reviews, about 10 s on 2 cores). */
+    public static synchronized Path directory() {
+        if (directory == null) {
+            try {
+                Path target = Path.of("target", "test-model");
+                if (!Files.isRegularFile(ModelFiles.weights(target))) {
+                    List<LabeledText> reviews = imdb().sample("train", 3000, 11);
+                    TrainingOptions options =
+                            TrainingOptions.defaults()
+                                    .withIdentity("textcnn-test", "1")
+                                    .withEmbeddingSize(32)
+                                    .withSchedule(2, 200, 8000);
+                    new TextCnnTrainer(
+                                    options,
+                                    Device.cpu(),
+                                    new PrintStream(PrintStream.nullOutputStream()))
+                            .train(reviews, target);
+                }
+                directory = target.toAbsolutePath();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return directory;
+    }
+}
