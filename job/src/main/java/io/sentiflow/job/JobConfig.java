@@ -158,7 +158,9 @@ public final class JobConfig implements Serializable {
         }
         oneOf(DEVICE, "auto", "cpu", "gpu");
         oneOf(DELIVERY, "exactly-once", "at-least-once");
-        oneOf(STARTING_OFFSETS, "earliest", "latest", "committed");
+        if (!startingOffsets().matches("timestamp:\\d+")) {
+            oneOf(STARTING_OFFSETS, "earliest", "latest", "committed", "timestamp:<epoch-ms>");
+        }
         oneOf(BOUNDED, "true", "false");
     }
 

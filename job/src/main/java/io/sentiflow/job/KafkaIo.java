@@ -38,6 +38,10 @@ public final class KafkaIo {
     }
 
     private static OffsetsInitializer startingOffsets(String choice) {
+        if (choice.startsWith("timestamp:")) {
+            return OffsetsInitializer.timestamp(
+                    Long.parseLong(choice.substring("timestamp:".length())));
+        }
         return switch (choice) {
             case "latest" -> OffsetsInitializer.latest();
             case "committed" -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);

@@ -9,12 +9,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.ScheduledFuture;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
@@ -30,7 +32,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * others; a review that still fails is dead-lettered.
  */
 public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
-        implements OneInputStreamOperator<TokenizedReview, Sentiment>, ProcessingTimeCallback {
+        implements OneInputStreamOperator<TokenizedReview, Sentiment>,
+                BoundedOneInput,
+                ProcessingTimeCallback {
     private static final long serialVersionUID = 1L;
 
     private final String modelPath;
@@ -40,8 +44,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
 
     private transient SentimentScorer scorer;
     private transient List<TokenizedReview> buffer;
-    private transient long batchNumber;
-    private transient long timerBatch;
+    private transient ScheduledFuture<?> delayTimer;
     private transient Counter scored;
     private transient Counter scoringErrors;
     private transient Histogram batchSizes;
@@ -67,7 +70,6 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         scorer = SentimentScorer.load(Path.of(modelPath), chosen);
         LOG.info("subtask {} scores with {} on {}", subtask, scorer.modelVersion(), chosen);
         buffer = new ArrayList<>(maxSize);
-        timerBatch = -1;
         scored = getMetricGroup().counter("reviewsScored");
         scoringErrors = getMetricGroup().counter("scoringErrors");
         batchSizes =
@@ -83,25 +85,26 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         if (buffer.size() >= maxSize) {
             flush();
         } else if (buffer.size() == 1) {
-            timerBatch = batchNumber;
             long now = getProcessingTimeService().getCurrentProcessingTime();
-            getProcessingTimeService().registerTimer(now + maxDelayMs, this);
+            delayTimer = getProcessingTimeService().registerTimer(now + maxDelayMs, this);
         }
     }
 
     @Override
     public void onProcessingTime(long time) throws Exception {
-        // A timer belongs to the batch that was open when it was set; ignore it once that batch
-        // left.
-        if (timerBatch == batchNumber && !buffer.isEmpty()) {
-            flush();
-        }
+        delayTimer = null;
+        flush();
     }
 
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         flush();
         super.prepareSnapshotPreBarrier(checkpointId);
+    }
+
+    @Override
+    public void endInput() {
+        flush();
     }
 
     @Override
@@ -114,9 +117,13 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         if (buffer.isEmpty()) {
             return;
         }
+        if (delayTimer != null) {
+            // The batch leaves before its delay ran out: its timer must not flush the next one.
+            delayTimer.cancel(false);
+            delayTimer = null;
+        }
         List<TokenizedReview> batch = buffer;
         buffer = new ArrayList<>(maxSize);
-        batchNumber++;
         batchSizes.update(batch.size());
         long start = System.nanoTime();
         float[] scores;

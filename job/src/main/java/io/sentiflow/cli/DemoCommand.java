@@ -1,0 +1,327 @@
+package io.sentiflow.cli;
+
+import ai.djl.Device;
+import io.sentiflow.job.JobConfig;
+import io.sentiflow.job.SentimentJob;
+import io.sentiflow.local.EmbeddedKafka;
+import io.sentiflow.local.KafkaClients;
+import io.sentiflow.model.ImdbDataset;
+import io.sentiflow.model.LabeledText;
+import io.sentiflow.model.ModelFiles;
+import io.sentiflow.model.TextCnnTrainer;
+import io.sentiflow.model.TrainingOptions;
+import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.Review;
+import io.sentiflow.schemas.Sentiment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sentiflow demo}: everything on this machine — a Kafka broker, a model (trained when
+ * missing), the job on a local Flink mini cluster — then real IMDB test reviews through it, with a
+ * live line and a summary.
+ */
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the whole pipeline locally: an embedded Kafka broker, the job on a Flink mini cluster,",
+            "IMDB test reviews in, sentiments out, with live throughput, latency and accuracy."
+        })
+public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
+    private static final String REVIEWS = "reviews";
+    private static final String SENTIMENTS = "sentiments";
+    private static final String DEAD_LETTERS = "reviews-dlq";
+
+    /** Malformed messages the demo mixes in, to show the dead-letter topic at work. */
+    private static final List<byte[]> MALFORMED =
+            List.of(
+                    "{\"id\": \"broken\", \"text\": ".getBytes(StandardCharsets.UTF_8),
+                    "{\"text\": \"a review without an id\"}".getBytes(StandardCharsets.UTF_8),
+                    "{\"id\": \"empty\", \"text\": \"  \"}".getBytes(StandardCharsets.UTF_8));
+
+    @Option(
+            names = "--count",
+            defaultValue = "2000",
+            description = "Reviews to send (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(
+            names = "--rate",
+            defaultValue = "200",
+            description = "Reviews per second (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(
+            names = "--data",
+            description =
+                    "IMDB folder with train.csv[.gz] and test.csv[.gz]. Default: ./data/imdb, then ../shared/data/imdb.")
+    Path data;
+
+    @Option(
+            names = "--model",
+            defaultValue = "models/textcnn-demo",
+            description = "Model directory; trained here when missing (default: ${DEFAULT-VALUE}).")
+    Path model;
+
+    @Option(
+            names = "--train-limit",
+            defaultValue = "25000",
+            description =
+                    "Reviews to train on when the model is missing (default: ${DEFAULT-VALUE}).")
+    int trainLimit;
+
+    @Option(
+            names = "--train-epochs",
+            defaultValue = "2",
+            description = "Epochs when training (default: ${DEFAULT-VALUE}).")
+    int trainEpochs;
+
+    @Option(
+            names = "--embedding-size",
+            defaultValue = "128",
+            description = "Embedding width when training (default: ${DEFAULT-VALUE}).")
+    int embeddingSize;
+
+    @Option(
+            names = "--bootstrap-servers",
+            description = "Use this Kafka instead of starting one in-process.")
+    String bootstrapServers;
+
+    @Option(
+            names = "--parallelism",
+            defaultValue = "2",
+            description = "Job parallelism (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(
+            names = "--batch-size",
+            defaultValue = "64",
+            description = "batch.max-size of the job (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(
+            names = "--web-ui-port",
+            defaultValue = "0",
+            description = "Flink web UI port; 0 picks a free one (default).")
+    int webUiPort;
+
+    @Option(
+            names = "--timeout",
+            defaultValue = "0",
+            description = "Give up after this many seconds; 0 derives it from count and rate.")
+    long timeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        Path modelDirectory = ensureModel();
+        long runStart = System.currentTimeMillis();
+        EmbeddedKafka embedded = null;
+        try {
+            String brokers = bootstrapServers;
+            if (brokers == null) {
+                System.out.println("starting an embedded Kafka broker (KRaft) on 127.0.0.1 ...");
+                embedded = EmbeddedKafka.start();
+                brokers = embedded.bootstrapServers();
+            }
+            System.out.println("Kafka: " + brokers);
+            createTopics(brokers);
+            return run(brokers, modelDirectory, runStart);
+        } finally {
+            if (embedded != null) {
+                embedded.close();
+                System.out.println("embedded Kafka stopped");
+            }
+        }
+    }
+
+    private Path ensureModel() throws IOException {
+        if (Files.isRegularFile(ModelFiles.weights(model))) {
+            System.out.println("model: " + model.toAbsolutePath().normalize());
+            return model;
+        }
+        ImdbDataset dataset = ImdbDataset.locate(Optional.ofNullable(data));
+        System.out.printf(
+                "no model in %s: training one on %d reviews of %s (kept for later runs) ...%n",
+                model, trainLimit, dataset.file("train"));
+        List<LabeledText> reviews = dataset.sample("train", trainLimit, 42);
+        TrainingOptions options =
+                TrainingOptions.defaults()
+                        .withIdentity("textcnn-demo", "1")
+                        .withEmbeddingSize(embeddingSize)
+                        .withSchedule(trainEpochs, 256, 20_000);
+        new TextCnnTrainer(options, Device.cpu(), System.out).train(reviews, model);
+        return model;
+    }
+
+    private static void createTopics(String brokers) throws Exception {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
+            for (String topic : List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS)) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1)))
+                            .all()
+                            .get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    private int run(String brokers, Path modelDirectory, long runStart) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        JobConfig config =
+                JobConfig.of(
+                        Map.of(
+                                JobConfig.BOOTSTRAP_SERVERS,
+                                brokers,
+                                JobConfig.MODEL_PATH,
+                                modelDirectory.toAbsolutePath().toString(),
+                                JobConfig.GROUP_ID,
+                                "sentiflow-demo-" + run,
+                                JobConfig.STARTING_OFFSETS,
+                                "timestamp:" + runStart,
+                                JobConfig.BATCH_MAX_SIZE,
+                                String.valueOf(batchSize),
+                                JobConfig.CHECKPOINT_INTERVAL_MS,
+                                "1000",
+                                JobConfig.TRANSACTIONAL_ID_PREFIX,
+                                "sentiflow-demo-" + run,
+                                JobConfig.PARALLELISM,
+                                String.valueOf(parallelism)));
+        int port = webUiPort > 0 ? webUiPort : freePort();
+        StreamExecutionEnvironment env = LocalFlink.environment(port, parallelism);
+        JobClient job = SentimentJob.fromConfig(config).executeAsync(env);
+        System.out.println(
+                "Flink web UI: http://127.0.0.1:" + port + "  (job " + job.getJobID() + ")");
+
+        List<LabeledText> reviews =
+                ImdbDataset.locate(Optional.ofNullable(data)).sample("test", count, 7);
+        Map<String, Boolean> truth = new HashMap<>();
+        for (int i = 0; i < reviews.size(); i++) {
+            truth.put("demo-" + run + "-" + i, reviews.get(i).positive());
+        }
+        Map<String, Long> producedAt = new ConcurrentHashMap<>();
+        AtomicInteger sent = new AtomicInteger();
+        Thread producer =
+                new Thread(() -> produce(brokers, run, reviews, producedAt, sent), "demo-producer");
+        producer.setDaemon(true);
+        producer.start();
+
+        LiveStats stats = new LiveStats(truth);
+        long timeout =
+                timeoutSeconds > 0 ? timeoutSeconds : (long) (reviews.size() / rate) * 3 + 120;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
+        long nextLine = System.nanoTime();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                KafkaClients.consumer(brokers, new Properties(), true)) {
+            consumer.subscribe(List.of(SENTIMENTS, DEAD_LETTERS));
+            while (System.nanoTime() < deadline
+                    && (stats.scored() < reviews.size()
+                            || stats.deadLetters() < MALFORMED.size())) {
+                for (ConsumerRecord<byte[], byte[]> record :
+                        consumer.poll(Duration.ofMillis(200))) {
+                    if (record.timestamp() < runStart) {
+                        continue;
+                    }
+                    if (record.topic().equals(SENTIMENTS)) {
+                        Sentiment sentiment = Json.sentiment(record.value());
+                        stats.sentiment(
+                                sentiment,
+                                producedAt.getOrDefault(sentiment.reviewId(), 0L),
+                                System.currentTimeMillis());
+                    } else {
+                        stats.deadLetter();
+                    }
+                }
+                if (System.nanoTime() >= nextLine) {
+                    System.out.println(stats.line(sent.get(), reviews.size()));
+                    nextLine = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                }
+            }
+        } finally {
+            producer.interrupt();
+            job.cancel().get(30, TimeUnit.SECONDS);
+            System.out.println("job cancelled");
+        }
+        System.out.println(stats.line(sent.get(), reviews.size()));
+        System.out.println(stats.summary(sent.get()));
+        boolean complete =
+                stats.scored() == reviews.size() && stats.deadLetters() >= MALFORMED.size();
+        if (!complete) {
+            System.out.printf(
+                    "incomplete: %d of %d reviews scored within %d s%n",
+                    stats.scored(), reviews.size(), timeout);
+        }
+        return complete ? 0 : 1;
+    }
+
+    private void produce(
+            String brokers,
+            String run,
+            List<LabeledText> reviews,
+            Map<String, Long> producedAt,
+            AtomicInteger sent) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaClients.producer(brokers, new Properties())) {
+            long start = System.nanoTime();
+            for (byte[] malformed : MALFORMED) {
+                producer.send(new ProducerRecord<>(REVIEWS, malformed));
+            }
+            for (int i = 0; i < reviews.size() && !Thread.currentThread().isInterrupted(); i++) {
+                String id = "demo-" + run + "-" + i;
+                long now = System.currentTimeMillis();
+                producedAt.put(id, now);
+                Review review =
+                        new Review(
+                                id,
+                                reviews.get(i).text(),
+                                reviews.get(i).positive() ? "positive" : "negative",
+                                "imdb-test",
+                                now);
+                producer.send(
+                        new ProducerRecord<>(
+                                REVIEWS,
+                                id.getBytes(StandardCharsets.UTF_8),
+                                Json.toBytes(review)));
+                sent.incrementAndGet();
+                Pacer.await(start, i + 1, rate);
+            }
+            producer.flush();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}

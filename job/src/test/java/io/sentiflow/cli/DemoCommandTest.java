@@ -1,0 +1,104 @@
+package io.sentiflow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sentiflow.job.TestModel;
+import io.sentiflow.model.ModelFiles;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's first command, with a small count, so it cannot rot. */
+class DemoCommandTest {
+
+    @Test
+    void demoShouldTrainAModelScoreEveryReviewAndLeaveNoPortOpen(@TempDir Path workspace) {
+        Path model = workspace.resolve("demo-model");
+        ConsoleCapture.Result result =
+                ConsoleCapture.run(
+                        "demo",
+                        "--count",
+                        "150",
+                        "--rate",
+                        "100",
+                        "--model",
+                        model.toString(),
+                        "--data",
+                        TestModel.imdb().directory().toString(),
+                        "--train-limit",
+                        "1500",
+                        "--train-epochs",
+                        "1",
+                        "--embedding-size",
+                        "16");
+
+        assertThat(result.exitCode()).as(result.out()).isZero();
+        assertThat(result.out())
+                .contains("no model in")
+                .contains("epoch 1/1")
+                .contains("Flink web UI: http://127.0.0.1:")
+                .contains("summary: sent 150, scored 150, dead letters 3")
+                .contains("embedded Kafka stopped");
+        assertThat(ModelFiles.weights(model))
+                .as("the trained model is kept for later runs")
+                .isRegularFile();
+        assertThat(portIsOpen(port(result.out(), "Kafka: 127\\.0\\.0\\.1:(\\d+)")))
+                .as("Kafka port")
+                .isFalse();
+        assertThat(portIsOpen(port(result.out(), "Flink web UI: http://127\\.0\\.0\\.1:(\\d+)")))
+                .as("Flink web UI port")
+                .isFalse();
+    }
+
+    @Test
+    void demoShouldReuseAnExistingModelAndNameItsDataWhenMissing(@TempDir Path workspace) {
+        ConsoleCapture.Result missing =
+                ConsoleCapture.run(
+                        "demo",
+                        "--count",
+                        "5",
+                        "--model",
+                        workspace.resolve("none").toString(),
+                        "--data",
+                        workspace.resolve("no-data-here").toString());
+        assertThat(missing.exitCode()).isNotZero();
+        assertThat(missing.err())
+                .contains("no IMDB dataset")
+                .contains("aclImdb_v1.tar.gz")
+                .contains("--data");
+
+        ConsoleCapture.Result reused =
+                ConsoleCapture.run(
+                        "demo",
+                        "--count",
+                        "40",
+                        "--rate",
+                        "200",
+                        "--model",
+                        TestModel.directory().toString(),
+                        "--data",
+                        TestModel.imdb().directory().toString());
+        assertThat(reused.exitCode()).as(reused.out()).isZero();
+        assertThat(reused.out()).doesNotContain("no model in").contains("scored 40,");
+    }
+
+    private static int port(String output, String regex) {
+        Matcher matcher = Pattern.compile(regex).matcher(output);
+        assertThat(matcher.find()).as("output names the address: " + regex).isTrue();
+        return Integer.parseInt(matcher.group(1));
+    }
+
+    private static boolean portIsOpen(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

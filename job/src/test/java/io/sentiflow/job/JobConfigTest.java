@@ -1,0 +1,70 @@
+package io.sentiflow.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobConfigTest {
+
+    @Test
+    void shouldUseDefaultsForWhatIsNotGiven() throws IOException {
+        JobConfig config = JobConfig.fromArgs();
+        assertThat(config.reviewsTopic()).isEqualTo("reviews");
+        assertThat(config.sentimentsTopic()).isEqualTo("sentiments");
+        assertThat(config.deadLettersTopic()).isEqualTo("reviews-dlq");
+        assertThat(config.batchMaxSize()).isEqualTo(64);
+        assertThat(config.exactlyOnce()).isTrue();
+    }
+
+    @Test
+    void argumentsShouldOverrideThePropertiesFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("job.properties");
+        Files.writeString(
+                file,
+                "batch.max-size=8\ntopic.reviews=from-file\nkafka.security.protocol=SASL_SSL\n"
+                        + "kafka.sasl.jaas.config=secret-stuff\n");
+        JobConfig config =
+                JobConfig.fromArgs(
+                        "--config", file.toString(), "--batch.max-size", "16", "--device=cpu");
+        assertThat(config.batchMaxSize()).isEqualTo(16);
+        assertThat(config.reviewsTopic()).isEqualTo("from-file");
+        assertThat(config.device()).isEqualTo("cpu");
+        assertThat(config.kafkaProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.jaas.config", "secret-stuff");
+        assertThat(config.toString()).contains("SASL_SSL").doesNotContain("secret-stuff");
+    }
+
+    @Test
+    void shouldRefuseUnknownKeysAndBadValues() {
+        assertThatThrownBy(() -> JobConfig.fromArgs("--batch.size", "3"))
+                .hasMessageContaining("unknown configuration key");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--batch.max-size", "0"))
+                .hasMessageContaining("must be positive");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--batch.max-size", "many"))
+                .hasMessageContaining("must be a number");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--device", "tpu"))
+                .hasMessageContaining("auto|cpu|gpu");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--delivery", "maybe"))
+                .hasMessageContaining("exactly-once");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--starting-offsets", "timestamp:soon"))
+                .hasMessageContaining("starting-offsets");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--model.path"))
+                .hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> JobConfig.fromArgs("stray"))
+                .hasMessageContaining("expected --key value");
+    }
+
+    @Test
+    void shouldAcceptAStartTimestamp() throws IOException {
+        assertThat(
+                        JobConfig.fromArgs("--starting-offsets", "timestamp:1700000000000")
+                                .startingOffsets())
+                .isEqualTo("timestamp:1700000000000");
+    }
+}
