@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.ScheduledFuture;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
-import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -22,19 +22,19 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * Scores reviews with the TextCNN in micro-batches: a batch is scored when it holds {@code maxSize}
- * reviews or when its oldest review has waited {@code maxDelayMs}, whichever comes first.
+ * reviews or when its oldest review has waited {@code maxDelayMs}, whichever comes first. Reviews
+ * of similar length share a batch ({@link PendingBatches}), so padding stays small.
  *
- * <p>A custom operator, because a flush on delay needs processing-time timers on a non-keyed
- * stream. The buffer is flushed before every checkpoint barrier, so no checkpoint holds a
- * half-built batch: after a failure, everything not yet scored is replayed from Kafka. The model is
- * loaded once per parallel instance in {@link #open()} onto its device and closed in {@link
- * #close()}. A batch that fails is retried review by review, so one bad review cannot sink the
- * others; a review that still fails is dead-lettered.
+ * <p>Why a custom operator rather than async I/O: a flush on delay needs processing-time timers on
+ * a non-keyed stream, and scoring on the task thread keeps at most {@code maxSize} reviews per
+ * length class in flight, so backpressure reaches the Kafka source instead of memory growing. All
+ * open batches are scored before every checkpoint barrier, so no checkpoint holds a buffered
+ * review: after a failure, everything not yet scored is replayed from Kafka. The model is loaded
+ * once per parallel instance in {@link #open()} onto its device and closed in {@link #close()}. A
+ * batch that fails is retried review by review; a review that still fails is dead-lettered.
  */
 public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
-        implements OneInputStreamOperator<TokenizedReview, Sentiment>,
-                BoundedOneInput,
-                ProcessingTimeCallback {
+        implements OneInputStreamOperator<TokenizedReview, Sentiment>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
 
     private final String modelPath;
@@ -43,11 +43,12 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     private final long maxDelayMs;
 
     private transient SentimentScorer scorer;
-    private transient List<TokenizedReview> buffer;
-    private transient ScheduledFuture<?> delayTimer;
+    private transient PendingBatches pending;
+    private transient ScheduledFuture<?>[] delayTimers;
     private transient Counter scored;
     private transient Counter scoringErrors;
     private transient Histogram batchSizes;
+    private transient Histogram waitMillis;
     private transient Histogram inferenceMillis;
 
     public ScoreBatch(String modelPath, String device, int maxSize, long maxDelayMs) {
@@ -69,61 +70,73 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         Device chosen = Devices.select(device, gpu.orElse(subtask));
         scorer = SentimentScorer.load(Path.of(modelPath), chosen);
         LOG.info("subtask {} scores with {} on {}", subtask, scorer.modelVersion(), chosen);
-        buffer = new ArrayList<>(maxSize);
+        pending = new PendingBatches(scorer.config().maxLength());
+        delayTimers = new ScheduledFuture<?>[pending.classCount()];
         scored = getMetricGroup().counter("reviewsScored");
         scoringErrors = getMetricGroup().counter("scoringErrors");
-        batchSizes =
-                getMetricGroup().histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
-        inferenceMillis =
-                getMetricGroup()
-                        .histogram("inferenceMillis", new DescriptiveStatisticsHistogram(1000));
+        batchSizes = getMetricGroup().histogram("batchSize", histogram());
+        waitMillis = getMetricGroup().histogram("batchWaitMillis", histogram());
+        inferenceMillis = getMetricGroup().histogram("inferenceMillis", histogram());
+        getMetricGroup().gauge("inFlightReviews", (Gauge<Integer>) () -> pending.total());
+    }
+
+    private static DescriptiveStatisticsHistogram histogram() {
+        return new DescriptiveStatisticsHistogram(1000);
     }
 
     @Override
     public void processElement(StreamRecord<TokenizedReview> element) throws Exception {
-        buffer.add(element.getValue());
-        if (buffer.size() >= maxSize) {
-            flush();
-        } else if (buffer.size() == 1) {
-            long now = getProcessingTimeService().getCurrentProcessingTime();
-            delayTimer = getProcessingTimeService().registerTimer(now + maxDelayMs, this);
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        int lengthClass = pending.add(element.getValue(), now);
+        if (pending.size(lengthClass) >= maxSize) {
+            flush(lengthClass);
+        } else if (pending.size(lengthClass) == 1) {
+            delayTimers[lengthClass] =
+                    getProcessingTimeService()
+                            .registerTimer(
+                                    now + maxDelayMs,
+                                    time -> {
+                                        delayTimers[lengthClass] = null;
+                                        flush(lengthClass);
+                                    });
         }
     }
 
     @Override
-    public void onProcessingTime(long time) throws Exception {
-        delayTimer = null;
-        flush();
-    }
-
-    @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        flush();
+        flushAll();
         super.prepareSnapshotPreBarrier(checkpointId);
     }
 
     @Override
     public void endInput() {
-        flush();
+        flushAll();
     }
 
     @Override
     public void finish() throws Exception {
-        flush();
+        flushAll();
         super.finish();
     }
 
-    private void flush() {
-        if (buffer.isEmpty()) {
+    private void flushAll() {
+        for (int c = 0; c < pending.classCount(); c++) {
+            flush(c);
+        }
+    }
+
+    private void flush(int lengthClass) {
+        if (pending.size(lengthClass) == 0) {
             return;
         }
-        if (delayTimer != null) {
+        if (delayTimers[lengthClass] != null) {
             // The batch leaves before its delay ran out: its timer must not flush the next one.
-            delayTimer.cancel(false);
-            delayTimer = null;
+            delayTimers[lengthClass].cancel(false);
+            delayTimers[lengthClass] = null;
         }
-        List<TokenizedReview> batch = buffer;
-        buffer = new ArrayList<>(maxSize);
+        long startMillis = getProcessingTimeService().getCurrentProcessingTime();
+        waitMillis.update(Math.max(0, startMillis - pending.oldestArrival(lengthClass)));
+        List<TokenizedReview> batch = pending.take(lengthClass);
         batchSizes.update(batch.size());
         long start = System.nanoTime();
         float[] scores;
@@ -131,7 +144,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
             scores = scorer.score(batch.stream().map(r -> r.tokenIds).toList());
         } catch (Exception batchFailure) {
             LOG.warn(
-                    "batch of {} failed ({}); scoring its reviews one by one",
+                    "a batch of {} failed ({}); scoring its reviews one by one",
                     batch.size(),
                     batchFailure.toString());
             scoreOneByOne(batch);
@@ -147,31 +160,16 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     private void scoreOneByOne(List<TokenizedReview> batch) {
         for (TokenizedReview review : batch) {
             try {
-                float score = scorer.score(List.of(review.tokenIds))[0];
-                emit(review, score, System.currentTimeMillis());
+                emit(review, scorer.score(List.of(review.tokenIds))[0], System.currentTimeMillis());
             } catch (Exception e) {
-                scoringErrors.inc();
-                output.collect(
-                        DeadLetters.TAG,
-                        new StreamRecord<>(
-                                DeadLetters.of(
-                                        review.source,
-                                        DeadLetter.Reason.SCORING_ERROR,
-                                        "scoring failed: " + e)));
+                reject(review, "scoring failed: " + e);
             }
         }
     }
 
     private void emit(TokenizedReview review, float score, long now) {
         if (!Float.isFinite(score)) {
-            scoringErrors.inc();
-            output.collect(
-                    DeadLetters.TAG,
-                    new StreamRecord<>(
-                            DeadLetters.of(
-                                    review.source,
-                                    DeadLetter.Reason.SCORING_ERROR,
-                                    "model returned a non-finite score")));
+            reject(review, "the model returned a non-finite score");
             return;
         }
         scored.inc();
@@ -179,6 +177,14 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         output.collect(
                 new StreamRecord<>(
                         Sentiment.of(review.id, score, scorer.modelVersion(), now, latency)));
+    }
+
+    private void reject(TokenizedReview review, String message) {
+        scoringErrors.inc();
+        output.collect(
+                DeadLetters.TAG,
+                new StreamRecord<>(
+                        DeadLetters.of(review.source, DeadLetter.Reason.SCORING_ERROR, message)));
     }
 
     @Override

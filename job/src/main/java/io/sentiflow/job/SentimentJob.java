@@ -99,6 +99,11 @@ public final class SentimentJob {
                         .union(
                                 tokenized.getSideOutput(DeadLetters.TAG),
                                 scored.getSideOutput(DeadLetters.TAG));
-        rejected.sinkTo(deadLetters).uid("dead-letters-sink").name("dead-letters");
+        rejected.map(new CountDeadLetters())
+                .uid("count-dead-letters")
+                .name("CountDeadLetters")
+                .sinkTo(deadLetters)
+                .uid("dead-letters-sink")
+                .name("dead-letters");
     }
 }

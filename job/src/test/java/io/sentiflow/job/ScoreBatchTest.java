@@ -114,4 +114,51 @@ class ScoreBatchTest {
                     .isEqualTo("broken");
         }
     }
+
+    @Test
+    void reviewsOfDifferentLengthsShouldNotShareABatch() throws Exception {
+        try (var harness = harness()) {
+            harness.processElement(review("short-1"));
+            harness.processElement(review("long-1", longIds(150)));
+            harness.processElement(review("short-2"));
+            harness.processElement(review("short-3"));
+            assertThat(scoredIds(harness)).containsExactly("short-1", "short-2", "short-3");
+            harness.processElement(review("long-2", longIds(140)));
+            harness.processElement(review("long-3", longIds(129)));
+            assertThat(scoredIds(harness))
+                    .containsExactly("short-1", "short-2", "short-3", "long-1", "long-2", "long-3");
+        }
+    }
+
+    @Test
+    void aRestoredInstanceShouldLoseNothingThatWasBufferedAtTheSnapshot() throws Exception {
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState state;
+        List<String> before;
+        try (var harness = harness()) {
+            harness.processElement(review("a"));
+            harness.processElement(review("b"));
+            harness.prepareSnapshotPreBarrier(7);
+            state = harness.snapshot(7, 7);
+            before = scoredIds(harness);
+        }
+        assertThat(before)
+                .as("buffered reviews are scored before the barrier")
+                .containsExactly("a", "b");
+        ScoreBatch operator =
+                new ScoreBatch(TestModel.directory().toString(), "cpu", MAX_SIZE, MAX_DELAY_MS);
+        try (var restored =
+                new OneInputStreamOperatorTestHarness<TokenizedReview, Sentiment>(operator)) {
+            restored.initializeState(state);
+            restored.open();
+            restored.processElement(review("c"));
+            restored.endInput();
+            assertThat(scoredIds(restored)).containsExactly("c");
+        }
+    }
+
+    private static int[] longIds(int length) {
+        int[] ids = new int[length];
+        java.util.Arrays.fill(ids, 9);
+        return ids;
+    }
 }
