@@ -1,0 +1,155 @@
+package io.sentiflow.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sentiflow.local.EmbeddedKafka;
+import io.sentiflow.model.LabeledText;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Exactly-once under failure, end to end: task managers die mid-stream, the job is stopped with a
+ * savepoint and resumed, and a read_committed consumer still sees one sentiment per review.
+ */
+class FaultToleranceTest {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(2)
+                            .setNumberSlotsPerTaskManager(1)
+                            .setConfiguration(restartsAllowed())
+                            .build());
+
+    private static EmbeddedKafka kafka;
+
+    private static Configuration restartsAllowed() {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 100);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        return conf;
+    }
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    @Test
+    void everyReviewShouldBeScoredExactlyOnceThoughTaskManagersDie(
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
+        StreamingFixture fixture = new StreamingFixture(kafka, "failures");
+        List<LabeledText> reviews = TestModel.imdb().sample("test", 2000, 31);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        JobClient job = SentimentJob.fromConfig(fixture.config(Map.of())).executeAsync(env);
+
+        Thread producer = new Thread(() -> fixture.produce(reviews, "ft", 250));
+        producer.start();
+        Random random = new Random(99);
+        int nextToKill = 0;
+        for (int failure = 0; failure < 3; failure++) {
+            StreamingFixture.sleepMillis(800 + random.nextInt(1500));
+            cluster.terminateTaskManager(nextToKill++).get(30, TimeUnit.SECONDS);
+            cluster.startTaskManager();
+        }
+        producer.join();
+
+        Map<String, Integer> counts =
+                fixture.sentimentCounts(
+                        reviews.size(), Duration.ofSeconds(3), Duration.ofSeconds(120));
+        job.cancel().get(30, TimeUnit.SECONDS);
+        assertExactlyOnce(counts, "ft", reviews.size());
+    }
+
+    @Test
+    void aJobResumedFromASavepointShouldScoreEveryReviewExactlyOnce(@TempDir Path savepoints)
+            throws Exception {
+        StreamingFixture fixture = new StreamingFixture(kafka, "savepoint");
+        List<LabeledText> reviews = TestModel.imdb().sample("test", 1200, 41);
+        JobConfig config = fixture.config(Map.of());
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        JobClient first = SentimentJob.fromConfig(config).executeAsync(env);
+        Thread producer = new Thread(() -> fixture.produce(reviews, "sp", 300));
+        producer.start();
+        StreamingFixture.sleepMillis(2000);
+        String savepoint =
+                first.stopWithSavepoint(
+                                false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                        .get(60, TimeUnit.SECONDS);
+        producer.join();
+
+        StreamExecutionEnvironment again = StreamExecutionEnvironment.getExecutionEnvironment();
+        again.setParallelism(2);
+        SentimentJob.fromConfig(config).defineWorkflow(again);
+        StreamGraph graph = again.getStreamGraph();
+        graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
+        JobClient second = again.executeAsync(graph);
+
+        Map<String, Integer> counts =
+                fixture.sentimentCounts(
+                        reviews.size(), Duration.ofSeconds(3), Duration.ofSeconds(90));
+        second.cancel().get(30, TimeUnit.SECONDS);
+        assertExactlyOnce(counts, "sp", reviews.size());
+    }
+
+    /** Failures in the job's exception history, read from the cluster's REST API. */
+    private static int recordedFailures(MiniCluster cluster, JobID job) throws Exception {
+        java.net.URI uri = cluster.getRestAddress().get().resolve("/jobs/" + job + "/exceptions");
+        java.net.http.HttpResponse<String> response =
+                java.net.http.HttpClient.newHttpClient()
+                        .send(
+                                java.net.http.HttpRequest.newBuilder(uri).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return io.sentiflow.schemas.Json.mapper()
+                .readTree(response.body())
+                .path("exceptionHistory")
+                .path("entries")
+                .size();
+    }
+
+    private static void assertExactlyOnce(
+            Map<String, Integer> counts, String prefix, int expected) {
+        List<String> ids = IntStream.range(0, expected).mapToObj(i -> prefix + "-" + i).toList();
+        assertThat(counts.keySet())
+                .as("no review missing")
+                .containsExactlyInAnyOrderElementsOf(ids);
+        Map<String, Integer> duplicated =
+                counts.entrySet().stream()
+                        .filter(e -> e.getValue() != 1)
+                        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        assertThat(duplicated).as("no review scored twice").isEmpty();
+    }
+}

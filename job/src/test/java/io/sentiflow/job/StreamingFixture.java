@@ -1,0 +1,115 @@
+package io.sentiflow.job;
+
+import io.sentiflow.local.EmbeddedKafka;
+import io.sentiflow.local.KafkaClients;
+import io.sentiflow.model.LabeledText;
+import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.Review;
+import io.sentiflow.schemas.Sentiment;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Topics of one test on the embedded broker, a job config for them, and ways to feed and read them.
+ */
+final class StreamingFixture {
+    final EmbeddedKafka kafka;
+    final String reviews;
+    final String sentiments;
+    final String deadLetters;
+
+    StreamingFixture(EmbeddedKafka kafka, String name) throws java.io.IOException {
+        this.kafka = kafka;
+        this.reviews = name + "-reviews";
+        this.sentiments = name + "-sentiments";
+        this.deadLetters = name + "-dlq";
+        kafka.createTopics(2, List.of(reviews, sentiments, deadLetters));
+    }
+
+    /** The job on these topics, unbounded, exactly-once, with frequent checkpoints. */
+    JobConfig config(Map<String, String> overrides) {
+        Map<String, String> values = new HashMap<>();
+        values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        values.put(JobConfig.TOPIC_REVIEWS, reviews);
+        values.put(JobConfig.TOPIC_SENTIMENTS, sentiments);
+        values.put(JobConfig.TOPIC_DEAD_LETTERS, deadLetters);
+        values.put(JobConfig.GROUP_ID, reviews + "-job");
+        values.put(JobConfig.TRANSACTIONAL_ID_PREFIX, reviews);
+        values.put(JobConfig.MODEL_PATH, TestModel.directory().toString());
+        values.put(JobConfig.DEVICE, "cpu");
+        values.put(JobConfig.BATCH_MAX_SIZE, "32");
+        values.put(JobConfig.CHECKPOINT_INTERVAL_MS, "500");
+        values.putAll(overrides);
+        return JobConfig.of(values);
+    }
+
+    /**
+     * Publishes reviews with ids {@code prefix-i} at {@code perSecond} (0: as fast as possible).
+     */
+    void produce(List<LabeledText> texts, String prefix, double perSecond) {
+        long start = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+            for (int i = 0; i < texts.size(); i++) {
+                String id = prefix + "-" + i;
+                producer.send(
+                        new ProducerRecord<>(
+                                reviews,
+                                id.getBytes(StandardCharsets.UTF_8),
+                                Json.toBytes(
+                                        new Review(
+                                                id,
+                                                texts.get(i).text(),
+                                                null,
+                                                "test",
+                                                System.currentTimeMillis()))));
+                if (perSecond > 0) {
+                    long due = start + (long) ((i + 1) * 1e9 / perSecond);
+                    LockSupport.parkNanos(Math.max(0, due - System.nanoTime()));
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    /**
+     * Reads committed sentiments until {@code expectedIds} distinct ids arrived and then for a
+     * further {@code settle} (so late duplicates would show), or until {@code timeout}.
+     *
+     * @return how many sentiments each review id received
+     */
+    Map<String, Integer> sentimentCounts(int expectedIds, Duration settle, Duration timeout) {
+        Map<String, Integer> counts = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                KafkaClients.consumer(kafka.bootstrapServers(), new Properties(), true)) {
+            consumer.subscribe(List.of(sentiments));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long settledAt = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, settledAt)) {
+                for (ConsumerRecord<byte[], byte[]> record :
+                        consumer.poll(Duration.ofMillis(200))) {
+                    Sentiment sentiment = Json.sentiment(record.value());
+                    counts.merge(sentiment.reviewId(), 1, Integer::sum);
+                }
+                if (counts.size() >= expectedIds && settledAt == Long.MAX_VALUE) {
+                    settledAt = System.nanoTime() + settle.toNanos();
+                }
+            }
+        }
+        return counts;
+    }
+
+    static void sleepMillis(long millis) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
+    }
+}
