@@ -44,7 +44,16 @@ class SentimentJobEndToEndTest {
                     new MiniClusterResourceConfiguration.Builder()
                             .setNumberTaskManagers(1)
                             .setNumberSlotsPerTaskManager(2)
+                            .setConfiguration(noRestarts())
                             .build());
+
+    /** Without restarts, anything that threw would fail the job, and execute() with it. */
+    private static org.apache.flink.configuration.Configuration noRestarts() {
+        org.apache.flink.configuration.Configuration conf =
+                new org.apache.flink.configuration.Configuration();
+        conf.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY, "none");
+        return conf;
+    }
 
     private static EmbeddedKafka kafka;
     private static final Map<String, Boolean> truth = new HashMap<>();
@@ -62,6 +71,7 @@ class SentimentJobEndToEndTest {
         kafka.createTopics(2, List.of("reviews", "sentiments", "reviews-dlq"));
         List<LabeledText> reviews = TestModel.imdb().sample("test", REVIEWS, 21);
         malformed();
+        moreMalformed();
         try (KafkaProducer<byte[], byte[]> producer =
                 KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
             for (int i = 0; i < reviews.size(); i++) {
@@ -79,8 +89,8 @@ class SentimentJobEndToEndTest {
                                                 null,
                                                 "imdb-test",
                                                 System.currentTimeMillis()))));
-                if (i % 50 == 0) {
-                    String key = "bad-" + (i / 50);
+                if (i % 18 == 0) {
+                    String key = "bad-" + (i / 18);
                     if (malformedValues.containsKey(key)) {
                         producer.send(
                                 new ProducerRecord<>(
@@ -92,7 +102,7 @@ class SentimentJobEndToEndTest {
             }
             for (Map.Entry<String, byte[]> rest : malformedValues.entrySet()) {
                 int index = Integer.parseInt(rest.getKey().substring(4));
-                if (index * 50 >= reviews.size()) {
+                if (index * 18 >= reviews.size()) {
                     producer.send(
                             new ProducerRecord<>(
                                     "reviews",
@@ -170,6 +180,48 @@ class SentimentJobEndToEndTest {
                         .getBytes(StandardCharsets.UTF_8));
     }
 
+    /** More kinds of broken input, each one a way producers really get it wrong. */
+    private static void moreMalformed() {
+        add(DeadLetter.Reason.NOT_AN_OBJECT, utf8("null"));
+        add(DeadLetter.Reason.NOT_AN_OBJECT, utf8("42"));
+        add(DeadLetter.Reason.NOT_AN_OBJECT, utf8("\"just a string\""));
+        add(DeadLetter.Reason.WRONG_TYPE, utf8("{\"id\": \"n\", \"text\": 12}"));
+        add(DeadLetter.Reason.WRONG_TYPE, utf8("{\"id\": \"o\", \"text\": {\"a\": 1}}"));
+        add(DeadLetter.Reason.WRONG_TYPE, utf8("{\"id\": \"lt\", \"text\": \"x\", \"label\": 1}"));
+        add(
+                DeadLetter.Reason.WRONG_TYPE,
+                utf8(
+                        "{\"id\": \"big\", \"text\": \"x\", \"producedAt\": 99999999999999999999999}"));
+        add(DeadLetter.Reason.MISSING_FIELD, utf8("{\"id\": null, \"text\": \"x\"}"));
+        add(DeadLetter.Reason.INVALID_FIELD, utf8("{\"id\": \"\", \"text\": \"x\"}"));
+        add(
+                DeadLetter.Reason.INVALID_FIELD,
+                utf8("{\"id\": \"" + "i".repeat(300) + "\", \"text\": \"x\"}"));
+        add(
+                DeadLetter.Reason.INVALID_FIELD,
+                utf8("{\"id\": \"neg\", \"text\": \"x\", \"producedAt\": -5}"));
+        add(
+                DeadLetter.Reason.INVALID_JSON,
+                utf8("{\"id\": \"d\", \"id\": \"e\", \"text\": \"x\"}"));
+        add(DeadLetter.Reason.INVALID_JSON, utf8("{\"id\": \"t\", \"text\": \"x\"} garbage"));
+        add(DeadLetter.Reason.INVALID_JSON, utf8("   "));
+        add(DeadLetter.Reason.INVALID_JSON, utf8("[".repeat(5000) + "]".repeat(5000)));
+        add(
+                DeadLetter.Reason.INVALID_UTF8,
+                new byte[] {
+                    '{', '"', 'i', 'd', '"', ':', '"', 'c', 'a', 'f', (byte) 0xC3, '"', '}'
+                });
+        add(DeadLetter.Reason.INVALID_UTF8, new byte[] {'{', (byte) 0xC0, (byte) 0xAF, '}'});
+        add(
+                DeadLetter.Reason.INVALID_UTF8,
+                "{\"id\": \"u16\", \"text\": \"x\"}".getBytes(StandardCharsets.UTF_16));
+        add(DeadLetter.Reason.EMPTY_TEXT, utf8("{\"id\": \"nel\", \"text\": \"\\u0085\\u0085\"}"));
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
     private static void add(DeadLetter.Reason reason, byte[] value) {
         String key = "bad-" + expectedReasons.size();
         expectedReasons.put(key, reason);
@@ -201,6 +253,7 @@ class SentimentJobEndToEndTest {
 
     @Test
     void everyMalformedMessageShouldBeDeadLetteredWithItsReasonAndBytes() {
+        assertThat(expectedReasons).as("kinds of malformed input").hasSizeGreaterThanOrEqualTo(25);
         SchemaValidator validator = new SchemaValidator();
         assertThat(deadLetters).hasSize(expectedReasons.size());
         List<String> matched = new ArrayList<>();
