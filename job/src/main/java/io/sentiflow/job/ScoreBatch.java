@@ -41,6 +41,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     private final String device;
     private final int maxSize;
     private final long maxDelayMs;
+    private final int cpuThreads;
 
     private transient SentimentScorer scorer;
     private transient PendingBatches pending;
@@ -52,15 +53,29 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     private transient Histogram inferenceMillis;
 
     public ScoreBatch(String modelPath, String device, int maxSize, long maxDelayMs) {
+        this(modelPath, device, maxSize, maxDelayMs, 0);
+    }
+
+    /**
+     * @param cpuThreads intra-op threads of the PyTorch engine on the CPU; 0 keeps DJL's default.
+     *     libtorch reads it once per JVM, when the engine starts, so the first model on a
+     *     TaskManager decides.
+     */
+    public ScoreBatch(
+            String modelPath, String device, int maxSize, long maxDelayMs, int cpuThreads) {
         this.modelPath = modelPath;
         this.device = device;
         this.maxSize = maxSize;
         this.maxDelayMs = maxDelayMs;
+        this.cpuThreads = cpuThreads;
     }
 
     @Override
     public void open() throws Exception {
         super.open();
+        if (cpuThreads > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(cpuThreads));
+        }
         List<String> gpus = new ArrayList<>();
         for (ExternalResourceInfo info : getRuntimeContext().getExternalResourceInfos("gpu")) {
             info.getProperty("index").ifPresent(gpus::add);

@@ -90,7 +90,8 @@ public final class SentimentJob {
                                         config.modelPath(),
                                         config.device(),
                                         config.batchMaxSize(),
-                                        config.batchMaxDelayMs()))
+                                        config.batchMaxDelayMs(),
+                                        config.deviceThreads()))
                         .uid("score-batch");
 
         scored.sinkTo(sentiments).uid("sentiments-sink").name("sentiments");
