@@ -1,21 +1,16 @@
 package io.sentiflow.cli;
 
-import ai.djl.Device;
 import io.sentiflow.job.JobConfig;
 import io.sentiflow.job.SentimentJob;
 import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.ImdbDataset;
 import io.sentiflow.model.LabeledText;
-import io.sentiflow.model.ModelFiles;
-import io.sentiflow.model.TextCnnTrainer;
-import io.sentiflow.model.TrainingOptions;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.Review;
 import io.sentiflow.schemas.Sentiment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -160,22 +155,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     }
 
     private Path ensureModel() throws IOException {
-        if (Files.isRegularFile(ModelFiles.weights(model))) {
-            System.out.println("model: " + model.toAbsolutePath().normalize());
-            return model;
-        }
-        ImdbDataset dataset = ImdbDataset.locate(Optional.ofNullable(data));
-        System.out.printf(
-                "no model in %s: training one on %d reviews of %s (kept for later runs) ...%n",
-                model, trainLimit, dataset.file("train"));
-        List<LabeledText> reviews = dataset.sample("train", trainLimit, 42);
-        TrainingOptions options =
-                TrainingOptions.defaults()
-                        .withIdentity("textcnn-demo", "1")
-                        .withEmbeddingSize(embeddingSize)
-                        .withSchedule(trainEpochs, 256, 20_000);
-        new TextCnnTrainer(options, Device.cpu(), System.out).train(reviews, model);
-        return model;
+        return DemoModel.ensure(
+                model, Optional.ofNullable(data), trainLimit, trainEpochs, embeddingSize);
     }
 
     private static void createTopics(String brokers) throws Exception {

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             ProduceCommand.class,
             TailCommand.class,
             JobCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Sentiflow implements Runnable {

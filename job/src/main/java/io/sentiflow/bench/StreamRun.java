@@ -1,0 +1,86 @@
+package io.sentiflow.bench;
+
+import io.sentiflow.job.JobConfig;
+import io.sentiflow.job.SentimentJob;
+import io.sentiflow.local.EmbeddedKafka;
+import io.sentiflow.local.KafkaClients;
+import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.Sentiment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/** One run of the real job on a local mini cluster over reviews already in Kafka. */
+final class StreamRun {
+    /**
+     * @param reviews how many reviews were scored
+     * @param perSecond scored reviews per second, from the first to the last scoring time
+     * @param latencies milliseconds from each review's Kafka timestamp to its scoring, sorted
+     */
+    record Result(int reviews, double perSecond, List<Long> latencies) {
+        long percentile(int p) {
+            if (latencies.isEmpty()) {
+                return 0;
+            }
+            int index = (int) Math.ceil(p / 100.0 * latencies.size()) - 1;
+            return latencies.get(Math.max(0, Math.min(latencies.size() - 1, index)));
+        }
+    }
+
+    private StreamRun() {}
+
+    /** Scores the whole topic with a bounded job (at-least-once, so output is visible at once). */
+    static Result bounded(
+            EmbeddedKafka kafka,
+            String reviewsTopic,
+            int expected,
+            Map<String, String> settings,
+            int parallelism,
+            String name)
+            throws Exception {
+        String output = name + "-sentiments";
+        kafka.createTopics(2, List.of(output, name + "-dlq"));
+        Map<String, String> values = new HashMap<>(settings);
+        values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        values.put(JobConfig.TOPIC_REVIEWS, reviewsTopic);
+        values.put(JobConfig.TOPIC_SENTIMENTS, output);
+        values.put(JobConfig.TOPIC_DEAD_LETTERS, name + "-dlq");
+        values.put(JobConfig.GROUP_ID, name);
+        values.put(JobConfig.BOUNDED, "true");
+        values.put(JobConfig.DELIVERY, "at-least-once");
+        values.put(JobConfig.CHECKPOINT_INTERVAL_MS, "10000");
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(parallelism);
+        SentimentJob.fromConfig(JobConfig.of(values)).execute(env);
+        return read(kafka, output, expected);
+    }
+
+    static Result read(EmbeddedKafka kafka, String topic, int expected) {
+        List<ConsumerRecord<byte[], byte[]>> records =
+                KafkaClients.readUntil(
+                        kafka.bootstrapServers(),
+                        topic,
+                        r -> r.size() >= expected,
+                        Duration.ofSeconds(60));
+        return summarize(records.stream().map(r -> Json.sentiment(r.value())).toList());
+    }
+
+    static Result summarize(List<Sentiment> sentiments) {
+        List<Long> latencies = new ArrayList<>();
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (Sentiment s : sentiments) {
+            latencies.add(s.latencyMs());
+            first = Math.min(first, s.scoredAt());
+            last = Math.max(last, s.scoredAt());
+        }
+        Collections.sort(latencies);
+        double seconds = Math.max(1e-3, (last - first) / 1000.0);
+        return new Result(sentiments.size(), sentiments.size() / seconds, latencies);
+    }
+}

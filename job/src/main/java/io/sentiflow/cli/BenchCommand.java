@@ -1,0 +1,108 @@
+package io.sentiflow.cli;
+
+import io.sentiflow.bench.Benchmark;
+import io.sentiflow.model.ImdbDataset;
+import io.sentiflow.model.LabeledText;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sentiflow bench}: throughput and latency of the model and the job, measured in one run.
+ */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Benchmark on real IMDB test reviews through an embedded broker and local mini clusters:",
+            "the model alone, the job with dynamic batching, the job one review at a time, latency at half load."
+        })
+public final class BenchCommand implements Callable<Integer> {
+    @Option(
+            names = "--data",
+            description = "IMDB folder (default: ./data/imdb, then ../shared/data/imdb).")
+    Path data;
+
+    @Option(
+            names = "--model",
+            defaultValue = "models/textcnn-demo",
+            description =
+                    "Model directory; trained as by the demo when missing (default: ${DEFAULT-VALUE}).")
+    Path model;
+
+    @Option(
+            names = "--reviews",
+            defaultValue = "4000",
+            description = "IMDB test reviews per run (default: ${DEFAULT-VALUE}).")
+    int reviews;
+
+    @Option(
+            names = "--parallelism",
+            description =
+                    "Job parallelism, and raw scorers side by side (default: the number of cores).")
+    Integer parallelism;
+
+    @Option(
+            names = "--batch-sizes",
+            split = ",",
+            defaultValue = "1,8,32,64,128",
+            description =
+                    "Batch sizes of the sweep; must include 1 and 64 (default: ${DEFAULT-VALUE}).")
+    List<Integer> batchSizes;
+
+    @Option(
+            names = "--delays",
+            split = ",",
+            defaultValue = "5,20,50,100",
+            description =
+                    "Delays (ms) of the sweep at batch 64; must include 50 (default: ${DEFAULT-VALUE}).")
+    List<Long> delays;
+
+    @Option(
+            names = "--latency-seconds",
+            defaultValue = "20",
+            description = "Length of the half-load latency run (default: ${DEFAULT-VALUE}).")
+    int latencySeconds;
+
+    @Option(
+            names = "--output",
+            defaultValue = "bench",
+            description = "Folder for results.json and bench.png (default: ${DEFAULT-VALUE}).")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!batchSizes.contains(1) || !batchSizes.contains(64) || !delays.contains(50L)) {
+            throw new IllegalArgumentException(
+                    "--batch-sizes must include 1 and 64, --delays must include 50");
+        }
+        int workers =
+                parallelism != null ? parallelism : Runtime.getRuntime().availableProcessors();
+        // One libtorch thread per scorer unless told otherwise: scorers side by side beat one
+        // scorer with many threads on small batches. libtorch reads this once, at engine start.
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty(
+                    "ai.djl.pytorch.num_threads",
+                    String.valueOf(
+                            Math.max(1, Runtime.getRuntime().availableProcessors() / workers)));
+        }
+        Path modelDirectory = DemoModel.ensure(model, Optional.ofNullable(data), 25_000, 2, 128);
+        List<LabeledText> sample =
+                ImdbDataset.locate(Optional.ofNullable(data)).sample("test", reviews, 17);
+        new Benchmark(
+                        new Benchmark.Settings(
+                                modelDirectory.toAbsolutePath(),
+                                sample,
+                                workers,
+                                batchSizes,
+                                delays,
+                                latencySeconds,
+                                output),
+                        System.out)
+                .run();
+        return 0;
+    }
+}

@@ -1,0 +1,39 @@
+package io.sentiflow.cli;
+
+import ai.djl.Device;
+import io.sentiflow.model.ImdbDataset;
+import io.sentiflow.model.LabeledText;
+import io.sentiflow.model.ModelFiles;
+import io.sentiflow.model.TextCnnTrainer;
+import io.sentiflow.model.TrainingOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** The model the demo and the benchmark use: the one in the directory, or one trained there now. */
+final class DemoModel {
+    private DemoModel() {}
+
+    static Path ensure(
+            Path model, Optional<Path> data, int trainLimit, int epochs, int embeddingSize)
+            throws IOException {
+        if (Files.isRegularFile(ModelFiles.weights(model))) {
+            System.out.println("model: " + model.toAbsolutePath().normalize());
+            return model;
+        }
+        ImdbDataset dataset = ImdbDataset.locate(data);
+        System.out.printf(
+                "no model in %s: training one on %d reviews of %s (kept for later runs) ...%n",
+                model, trainLimit, dataset.file("train"));
+        List<LabeledText> reviews = dataset.sample("train", trainLimit, 42);
+        TrainingOptions options =
+                TrainingOptions.defaults()
+                        .withIdentity("textcnn-demo", "1")
+                        .withEmbeddingSize(embeddingSize)
+                        .withSchedule(epochs, 256, 20_000);
+        new TextCnnTrainer(options, Device.cpu(), System.out).train(reviews, model);
+        return model;
+    }
+}
