@@ -1,8 +1,8 @@
 package io.sentiflow.cli;
 
 import io.sentiflow.bench.Benchmark;
-import io.sentiflow.model.ImdbDataset;
-import io.sentiflow.model.LabeledText;
+import io.sentiflow.model.data.ImdbDataset;
+import io.sentiflow.model.data.LabeledText;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

@@ -1,11 +1,11 @@
 package io.sentiflow.cli;
 
 import ai.djl.Device;
-import io.sentiflow.model.ImdbDataset;
-import io.sentiflow.model.LabeledText;
-import io.sentiflow.model.ModelFiles;
+import io.sentiflow.model.ModelManifest;
 import io.sentiflow.model.TextCnnTrainer;
 import io.sentiflow.model.TrainingOptions;
+import io.sentiflow.model.data.ImdbDataset;
+import io.sentiflow.model.data.LabeledText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +19,7 @@ final class DemoModel {
     static Path ensure(
             Path model, Optional<Path> data, int trainLimit, int epochs, int embeddingSize)
             throws IOException {
-        if (Files.isRegularFile(ModelFiles.weights(model))) {
+        if (Files.isRegularFile(model.resolve(ModelManifest.FILE))) {
             System.out.println("model: " + model.toAbsolutePath().normalize());
             return model;
         }

@@ -1,7 +1,7 @@
 package io.sentiflow.cli;
 
-import io.sentiflow.model.ImdbCsvReader;
-import io.sentiflow.model.LabeledText;
+import io.sentiflow.model.data.ImdbCsvReader;
+import io.sentiflow.model.data.LabeledText;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.Labels;
 import io.sentiflow.schemas.Review;

@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             TailCommand.class,
             JobCommand.class,
             BenchCommand.class,
+            EvaluateCommand.class,
+            DataCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Sentiflow implements Runnable {

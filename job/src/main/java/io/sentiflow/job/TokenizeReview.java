@@ -2,6 +2,7 @@ package io.sentiflow.job;
 
 import io.sentiflow.model.ModelConfig;
 import io.sentiflow.model.ModelFiles;
+import io.sentiflow.model.ModelManifest;
 import io.sentiflow.model.TextEncoder;
 import io.sentiflow.model.Tokenizer;
 import io.sentiflow.model.Vocabulary;
@@ -29,6 +30,7 @@ public final class TokenizeReview extends ProcessFunction<ParsedReview, Tokenize
     @Override
     public void open(OpenContext openContext) throws Exception {
         Path directory = Path.of(modelPath);
+        ModelManifest.verify(directory);
         ModelConfig config = ModelConfig.read(directory);
         encoder =
                 new TextEncoder(

@@ -177,4 +177,105 @@ class CliTest {
         assertThat(Arrays.asList(result.err().split("\n")))
                 .noneMatch(line -> line.startsWith("\tat "));
     }
+
+    @Test
+    void dataCommandsShouldInspectCleanSplitAndConvertRealData(@TempDir Path dir)
+            throws IOException {
+        Path mr = TestModel.imdb().directory().getParent().resolve("mr");
+        ConsoleCapture.Result inspected = ConsoleCapture.run("data", "inspect", mr.toString());
+        assertThat(inspected.exitCode()).as(inspected.err()).isZero();
+        assertThat(inspected.out())
+                .contains("10662 rows, 5331 positive, 5331 negative")
+                .contains("tokens per row");
+
+        Path converted = dir.resolve("mr.jsonl");
+        assertThat(ConsoleCapture.run("data", "convert", mr.toString(), converted.toString()).out())
+                .contains("wrote 10662 rows");
+        Path cleaned = dir.resolve("mr-clean.csv");
+        ConsoleCapture.Result clean =
+                ConsoleCapture.run(
+                        "data", "clean", converted.toString(), "--output", cleaned.toString());
+        assertThat(clean.out()).contains("read 10662 rows").contains("wrote");
+        ConsoleCapture.Result split =
+                ConsoleCapture.run(
+                        "data",
+                        "split",
+                        cleaned.toString(),
+                        "--output-dir",
+                        dir.resolve("split").toString());
+        assertThat(split.exitCode()).as(split.err()).isZero();
+        assertThat(dir.resolve("split/train.jsonl")).isRegularFile();
+        assertThat(dir.resolve("split/validation.jsonl")).isRegularFile();
+        ConsoleCapture.Result folds =
+                ConsoleCapture.run(
+                        "data",
+                        "split",
+                        converted.toString(),
+                        "--folds",
+                        "3",
+                        "--output-dir",
+                        dir.resolve("folds").toString());
+        assertThat(folds.out()).contains("wrote 3 folds");
+        assertThat(dir.resolve("folds/fold-3/validation.jsonl")).isRegularFile();
+    }
+
+    @Test
+    void evaluateShouldReportEveryMetricAndWriteItsFiles(@TempDir Path dir) throws IOException {
+        Path sample = dir.resolve("sample.csv");
+        io.sentiflow.model.data.DatasetWriter.write(
+                TestModel.imdb().sample("test", 300, 4), sample);
+        ConsoleCapture.Result result =
+                ConsoleCapture.run(
+                        "evaluate",
+                        "--model",
+                        TestModel.directory().toString(),
+                        "--test",
+                        sample.toString(),
+                        "--output",
+                        dir.resolve("eval").toString(),
+                        "--device",
+                        "cpu");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out())
+                .contains("accuracy")
+                .contains("ROC-AUC")
+                .contains("ECE")
+                .contains("TP ")
+                .contains("reviews/s");
+        assertThat(dir.resolve("eval/evaluation.png")).isRegularFile();
+        var json =
+                io.sentiflow.schemas.Json.mapper()
+                        .readTree(dir.resolve("eval/evaluation.json").toFile());
+        assertThat(json.path("metrics").path("count").asInt()).isEqualTo(300);
+        assertThat(json.path("metrics").path("rocAuc").asDouble()).isGreaterThan(0.6);
+    }
+
+    @Test
+    void trainShouldCrossValidateWithFolds(@TempDir Path dir) throws IOException {
+        Path mr = TestModel.imdb().directory().getParent().resolve("mr");
+        ConsoleCapture.Result result =
+                ConsoleCapture.run(
+                        "train",
+                        "--train",
+                        mr.toString(),
+                        "--folds",
+                        "2",
+                        "--limit",
+                        "1000",
+                        "--epochs",
+                        "1",
+                        "--embedding-size",
+                        "16",
+                        "--filters",
+                        "16",
+                        "--max-length",
+                        "50",
+                        "--output",
+                        dir.toString());
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out())
+                .contains("fold 1/2: accuracy")
+                .contains("fold 2/2: accuracy")
+                .contains("2-fold cross-validation: mean accuracy");
+    }
 }

@@ -3,7 +3,7 @@ package io.sentiflow.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sentiflow.local.EmbeddedKafka;
-import io.sentiflow.model.LabeledText;
+import io.sentiflow.model.data.LabeledText;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.sentiflow.model.Devices;
-import io.sentiflow.model.LabeledText;
 import io.sentiflow.model.SentimentScorer;
+import io.sentiflow.model.data.LabeledText;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

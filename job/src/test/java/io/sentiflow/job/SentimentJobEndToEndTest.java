@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
-import io.sentiflow.model.LabeledText;
+import io.sentiflow.model.data.LabeledText;
 import io.sentiflow.schemas.DeadLetter;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.Review;

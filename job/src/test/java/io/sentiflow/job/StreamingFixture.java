@@ -2,7 +2,7 @@ package io.sentiflow.job;
 
 import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
-import io.sentiflow.model.LabeledText;
+import io.sentiflow.model.data.LabeledText;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.Review;
 import io.sentiflow.schemas.Sentiment;

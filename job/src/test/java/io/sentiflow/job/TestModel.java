@@ -1,11 +1,11 @@
 package io.sentiflow.job;
 
 import ai.djl.Device;
-import io.sentiflow.model.ImdbDataset;
-import io.sentiflow.model.LabeledText;
-import io.sentiflow.model.ModelFiles;
+import io.sentiflow.model.ModelManifest;
 import io.sentiflow.model.TextCnnTrainer;
 import io.sentiflow.model.TrainingOptions;
+import io.sentiflow.model.data.ImdbDataset;
+import io.sentiflow.model.data.LabeledText;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -38,7 +38,7 @@ public final class TestModel {
         if (directory == null) {
             try {
                 Path target = Path.of("target", "test-model");
-                if (!Files.isRegularFile(ModelFiles.weights(target))) {
+                if (!Files.isRegularFile(target.resolve(ModelManifest.FILE))) {
                     List<LabeledText> reviews = imdb().sample("train", 3000, 11);
                     TrainingOptions options =
                             TrainingOptions.defaults()

@@ -32,8 +32,14 @@ public final class SentimentScorer implements AutoCloseable {
                 model.newPredictor(new TokenIdsTranslator(config.network().maxKernelSize()));
     }
 
-    /** Loads the model directory written by {@link TextCnnTrainer} onto {@code device}. */
+    /**
+     * Loads the model directory written by {@link TextCnnTrainer} onto {@code device}, after
+     * checking every file against the SHA-256 in its manifest.
+     *
+     * @throws IOException when a file is missing, changed, or not a model
+     */
     public static SentimentScorer load(Path directory, Device device) throws IOException {
+        ModelManifest.verify(directory);
         ModelConfig config = ModelConfig.read(directory);
         Vocabulary vocabulary = Vocabulary.load(ModelFiles.vocabulary(directory));
         if (vocabulary.size() != config.network().vocabularySize()) {

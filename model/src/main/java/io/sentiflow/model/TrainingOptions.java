@@ -3,8 +3,8 @@ package io.sentiflow.model;
 import java.util.List;
 
 /**
- * Everything {@link TextCnnTrainer} needs to know; {@link #defaults()} is the seed's network with
- * settings that train in minutes on a 2-core CPU.
+ * Everything {@link TextCnnTrainer} needs to know. {@link #defaults()} is the seed's network
+ * (embedding 300, 100 filters each of widths 3, 4, 5, dropout 0.5) and its 80/20 validation split.
  *
  * @param name model name written to config.json
  * @param version model version written to config.json
@@ -15,11 +15,15 @@ import java.util.List;
  * @param maxLength tokens kept per review
  * @param maxVocabulary most vocabulary entries, PAD and UNK included
  * @param minFrequency fewest occurrences for a token to get its own id
- * @param epochs passes over the training data
+ * @param epochs most passes over the training data
+ * @param patience stop after this many epochs without a better validation accuracy; 0 never stops
+ *     early
  * @param batchSize reviews per optimizer step
  * @param learningRate Adam's learning rate
- * @param validationFraction share of the data held out to pick the best epoch
- * @param seed seeds the shuffle, the split and the network's initialization
+ * @param weightDecay L2 weight decay; 0 for none
+ * @param clipGradient clip each gradient to [-c, c]; 0 for none
+ * @param validationFraction share of each label held out to pick the best epoch
+ * @param seed seeds the split, the shuffles and the network's initialization
  */
 public record TrainingOptions(
         String name,
@@ -32,26 +36,30 @@ public record TrainingOptions(
         int maxVocabulary,
         int minFrequency,
         int epochs,
+        int patience,
         int batchSize,
         float learningRate,
+        float weightDecay,
+        float clipGradient,
         double validationFraction,
         long seed) {
 
     public TrainingOptions {
         kernelSizes = List.copyOf(kernelSizes);
-        if (epochs < 1 || batchSize < 1 || maxLength < 1 || minFrequency < 1) {
+        if (epochs < 1 || batchSize < 1 || maxLength < 1 || minFrequency < 1 || patience < 0) {
             throw new IllegalArgumentException(
-                    "epochs, batchSize, maxLength and minFrequency must be positive");
+                    "epochs, batchSize, maxLength and minFrequency must be positive, patience >= 0");
         }
         if (!(validationFraction > 0 && validationFraction < 1)) {
             throw new IllegalArgumentException("validationFraction must be in (0, 1)");
         }
-        if (!(learningRate > 0)) {
-            throw new IllegalArgumentException("learningRate must be positive");
+        if (!(learningRate > 0) || weightDecay < 0 || clipGradient < 0) {
+            throw new IllegalArgumentException(
+                    "learningRate must be positive, weightDecay and clipGradient >= 0");
         }
     }
 
-    /** The seed's network (embedding 300, 3×100 filters of 3, 4, 5, dropout 0.5). */
+    /** The seed's configuration: its network, 80/20 split, 3 epochs, Adam 1e-3, batch 64. */
     public static TrainingOptions defaults() {
         return new TrainingOptions(
                 "textcnn-imdb",
@@ -64,9 +72,12 @@ public record TrainingOptions(
                 20_000,
                 2,
                 3,
+                0,
                 64,
                 1e-3f,
-                0.1,
+                0f,
+                0f,
+                0.2,
                 42L);
     }
 
@@ -82,8 +93,11 @@ public record TrainingOptions(
                 maxVocabulary,
                 minFrequency,
                 epochs,
+                patience,
                 batchSize,
                 learningRate,
+                weightDecay,
+                clipGradient,
                 validationFraction,
                 seed);
     }
@@ -100,8 +114,11 @@ public record TrainingOptions(
                 newMaxVocabulary,
                 minFrequency,
                 newEpochs,
+                patience,
                 batchSize,
                 learningRate,
+                weightDecay,
+                clipGradient,
                 validationFraction,
                 seed);
     }
@@ -118,8 +135,11 @@ public record TrainingOptions(
                 maxVocabulary,
                 minFrequency,
                 epochs,
+                patience,
                 batchSize,
                 learningRate,
+                weightDecay,
+                clipGradient,
                 validationFraction,
                 seed);
     }
@@ -136,9 +156,33 @@ public record TrainingOptions(
                 maxVocabulary,
                 minFrequency,
                 epochs,
+                patience,
                 batchSize,
                 learningRate,
+                weightDecay,
+                clipGradient,
                 validationFraction,
                 newSeed);
+    }
+
+    public TrainingOptions withValidationFraction(double fraction) {
+        return new TrainingOptions(
+                name,
+                version,
+                embeddingSize,
+                filters,
+                kernelSizes,
+                dropout,
+                maxLength,
+                maxVocabulary,
+                minFrequency,
+                epochs,
+                patience,
+                batchSize,
+                learningRate,
+                weightDecay,
+                clipGradient,
+                fraction,
+                seed);
     }
 }

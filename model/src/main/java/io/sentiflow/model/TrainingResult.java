@@ -1,5 +1,6 @@
 package io.sentiflow.model;
 
+import io.sentiflow.model.eval.Evaluation;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -11,6 +12,7 @@ import java.util.List;
  * @param bestEpoch the epoch (1-based) whose weights were kept
  * @param trainingSize reviews trained on
  * @param validationSize reviews held out
+ * @param validation the kept model's evaluation on the held-out reviews
  * @param seconds wall time
  */
 public record TrainingResult(
@@ -19,6 +21,7 @@ public record TrainingResult(
         int bestEpoch,
         int trainingSize,
         int validationSize,
+        Evaluation validation,
         double seconds) {
 
     /** One epoch's figures. */
@@ -26,6 +29,7 @@ public record TrainingResult(
             int number,
             double trainLoss,
             double trainAccuracy,
+            double validationLoss,
             double validationAccuracy,
             double seconds) {}
 

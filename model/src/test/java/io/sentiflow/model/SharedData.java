@@ -1,5 +1,6 @@
 package io.sentiflow.model;
 
+import io.sentiflow.model.data.ImdbDataset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import io.sentiflow.model.data.LabeledText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -54,7 +55,10 @@ class TrainAndScoreTest {
 
     @Test
     void shouldReportProgressAndKeepTheBestEpoch() {
-        assertThat(progressLog).contains("epoch 1/2").contains("epoch 2/2").contains("loss");
+        assertThat(progressLog)
+                .contains("epoch 1/2")
+                .contains("epoch 2/2")
+                .contains("validation loss");
         assertThat(result.epochs()).hasSize(2);
         assertThat(result.bestValidationAccuracy())
                 .isEqualTo(
@@ -102,17 +106,66 @@ class TrainAndScoreTest {
     void shouldRefuseADirectoryWithoutAModel(@TempDir Path empty) {
         assertThatThrownBy(() -> SentimentScorer.load(empty, Device.cpu()))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("config.json");
+                .hasMessageContaining("no manifest.json");
     }
 
     @Test
-    void shouldRefuseAVocabularyThatDoesNotMatchTheNetwork(@TempDir Path copy) throws IOException {
-        for (String file : List.of("config.json", ModelFiles.WEIGHTS_FILE)) {
-            Files.copy(modelDirectory.resolve(file), copy.resolve(file));
-        }
-        Files.writeString(copy.resolve(ModelFiles.VOCABULARY_FILE), "<pad>\n<unk>\nonly\n");
+    void shouldExportMetricsACurveAndAManifestListingEveryFile() throws IOException {
+        assertThat(modelDirectory.resolve("metrics.json")).isRegularFile();
+        assertThat(modelDirectory.resolve("training-curve.png")).isRegularFile();
+        ModelManifest manifest = ModelManifest.verify(modelDirectory);
+        assertThat(manifest.files().keySet())
+                .contains(
+                        "config.json",
+                        "vocab.txt",
+                        ModelFiles.WEIGHTS_FILE,
+                        "metrics.json",
+                        "training-curve.png");
+        assertThat(manifest.trainingData().rows()).isEqualTo(result.trainingSize());
+        assertThat(manifest.trainingData().sha256()).hasSize(64);
+        assertThat(manifest.referenceHistogram()).hasSize(10);
+        assertThat(java.util.Arrays.stream(manifest.referenceHistogram()).sum())
+                .isEqualTo(result.validationSize());
+        assertThat(manifest.validation().accuracy()).isEqualTo(result.bestValidationAccuracy());
+    }
+
+    @Test
+    void shouldRefuseATamperedWeightFile(@TempDir Path copy) throws IOException {
+        copyModel(copy);
+        byte[] weights = Files.readAllBytes(ModelFiles.weights(copy));
+        weights[weights.length - 3] ^= 0x01;
+        Files.write(ModelFiles.weights(copy), weights);
         assertThatThrownBy(() -> SentimentScorer.load(copy, Device.cpu()))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("vocabulary has 3 entries");
+                .hasMessageContaining("checksum mismatch for " + ModelFiles.WEIGHTS_FILE);
+    }
+
+    @Test
+    void shouldRefuseATamperedVocabulary(@TempDir Path copy) throws IOException {
+        copyModel(copy);
+        Files.writeString(ModelFiles.vocabulary(copy), "<pad>\n<unk>\nonly\n");
+        assertThatThrownBy(() -> SentimentScorer.load(copy, Device.cpu()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("checksum mismatch for vocab.txt");
+    }
+
+    @Test
+    void shouldRefuseAModelWithoutAManifestOrWithAMissingFile(@TempDir Path copy)
+            throws IOException {
+        copyModel(copy);
+        Files.delete(copy.resolve("metrics.json"));
+        assertThatThrownBy(() -> SentimentScorer.load(copy, Device.cpu()))
+                .hasMessageContaining("is missing metrics.json");
+        Files.delete(copy.resolve(ModelManifest.FILE));
+        assertThatThrownBy(() -> SentimentScorer.load(copy, Device.cpu()))
+                .hasMessageContaining("no manifest.json");
+    }
+
+    private static void copyModel(Path copy) throws IOException {
+        try (var files = Files.list(modelDirectory)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+            }
+        }
     }
 }

@@ -1,8 +1,9 @@
-package io.sentiflow.model;
+package io.sentiflow.model.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sentiflow.model.SharedData;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.sentiflow.model;
+package io.sentiflow.model.data;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.sentiflow.model;
+package io.sentiflow.model.data;
 
 /**
  * A review with its true label.
