@@ -159,6 +159,13 @@ public final class TrainCommand implements Callable<Integer> {
     float learningRate;
 
     @Option(
+            names = "--learning-rate-decay",
+            defaultValue = "1",
+            description =
+                    "Multiply the learning rate by this after every epoch; 1 keeps it (default: ${DEFAULT-VALUE}).")
+    float learningRateDecay;
+
+    @Option(
             names = "--weight-decay",
             defaultValue = "0",
             description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
@@ -215,6 +222,7 @@ public final class TrainCommand implements Callable<Integer> {
                         patience,
                         batchSize,
                         learningRate,
+                        learningRateDecay,
                         weightDecay,
                         clipGradient,
                         validationFraction,

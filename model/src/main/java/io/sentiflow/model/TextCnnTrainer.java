@@ -307,6 +307,17 @@ public final class TextCnnTrainer {
         return labels;
     }
 
+    /** How many optimizer steps an epoch of {@code examples} reviews takes (see below). */
+    private int batchesPerEpoch(int examples) {
+        int bucket = options.batchSize() * BUCKET_BATCHES;
+        int batches = 0;
+        for (int from = 0; from < examples; from += bucket) {
+            int slice = Math.min(examples, from + bucket) - from;
+            batches += (slice + options.batchSize() - 1) / options.batchSize();
+        }
+        return batches;
+    }
+
     /** Shuffled, then sorted by length within buckets of a few dozen batches, then batched. */
     private List<List<Example>> lengthBucketedBatches(List<Example> examples, Random random) {
         List<Example> shuffled = new ArrayList<>(examples);

@@ -20,6 +20,7 @@ import java.util.List;
  *     early
  * @param batchSize reviews per optimizer step
  * @param learningRate Adam's learning rate
+ * @param learningRateDecay the learning rate is multiplied by this after every epoch; 1 keeps it
  * @param weightDecay L2 weight decay; 0 for none
  * @param clipGradient clip each gradient to [-c, c]; 0 for none
  * @param validationFraction share of each label held out to pick the best epoch
@@ -39,6 +40,7 @@ public record TrainingOptions(
         int patience,
         int batchSize,
         float learningRate,
+        float learningRateDecay,
         float weightDecay,
         float clipGradient,
         double validationFraction,
@@ -52,6 +54,9 @@ public record TrainingOptions(
         }
         if (!(validationFraction > 0 && validationFraction < 1)) {
             throw new IllegalArgumentException("validationFraction must be in (0, 1)");
+        }
+        if (!(learningRateDecay > 0 && learningRateDecay <= 1)) {
+            throw new IllegalArgumentException("learningRateDecay must be in (0, 1]");
         }
         if (!(learningRate > 0) || weightDecay < 0 || clipGradient < 0) {
             throw new IllegalArgumentException(
@@ -75,6 +80,7 @@ public record TrainingOptions(
                 0,
                 64,
                 1e-3f,
+                1f,
                 0f,
                 0f,
                 0.2,
@@ -96,6 +102,7 @@ public record TrainingOptions(
                 patience,
                 batchSize,
                 learningRate,
+                learningRateDecay,
                 weightDecay,
                 clipGradient,
                 validationFraction,
@@ -117,6 +124,7 @@ public record TrainingOptions(
                 patience,
                 batchSize,
                 learningRate,
+                learningRateDecay,
                 weightDecay,
                 clipGradient,
                 validationFraction,
@@ -138,6 +146,7 @@ public record TrainingOptions(
                 patience,
                 batchSize,
                 learningRate,
+                learningRateDecay,
                 weightDecay,
                 clipGradient,
                 validationFraction,
@@ -159,6 +168,7 @@ public record TrainingOptions(
                 patience,
                 batchSize,
                 learningRate,
+                learningRateDecay,
                 weightDecay,
                 clipGradient,
                 validationFraction,
@@ -180,6 +190,7 @@ public record TrainingOptions(
                 patience,
                 batchSize,
                 learningRate,
+                learningRateDecay,
                 weightDecay,
                 clipGradient,
                 fraction,

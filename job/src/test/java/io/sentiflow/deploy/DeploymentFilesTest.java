@@ -1,0 +1,313 @@
+package io.sentiflow.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.sentiflow.job.JobConfig;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.jar.JarFile;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.FallbackKey;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The compose file and the Kubernetes manifests parse, and agree with the code: job arguments are
+ * JobConfig keys, topics are the job's, Flink keys exist among Flink's options, images are pinned.
+ */
+class DeploymentFilesTest {
+    private static final Path ROOT = Path.of("..");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    /** Keys of plugins that are not on this classpath, named in their own documentation. */
+    private static final Set<String> PLUGIN_KEYS =
+            Set.of(
+                    "metrics.reporter.prom.port", // flink-metrics-prometheus: PrometheusReporter's
+                    // "port"
+                    "external-resource.gpu.param.discovery-script.path", // flink-external-resource-gpu
+                    "job.autoscaler.enabled", // flink-autoscaler (Kubernetes operator) from here
+                    // down
+                    "job.autoscaler.stabilization.interval",
+                    "job.autoscaler.metrics.window",
+                    "job.autoscaler.target.utilization",
+                    "job.autoscaler.target.utilization.boundary",
+                    "job.autoscaler.restart.time",
+                    "job.autoscaler.catch-up.duration");
+
+    private static Set<String> flinkKeys;
+
+    @BeforeAll
+    static void collectFlinkConfigurationKeys() throws Exception {
+        flinkKeys = new HashSet<>();
+        for (Class<?> anchor :
+                List.of(
+                        CoreOptions.class,
+                        CheckpointingOptions.class,
+                        org.apache.flink.runtime.executiongraph.JobInformation.class)) {
+            try (JarFile jar =
+                    new JarFile(
+                            Path.of(
+                                            anchor.getProtectionDomain()
+                                                    .getCodeSource()
+                                                    .getLocation()
+                                                    .toURI())
+                                    .toFile())) {
+                for (var entries = jar.entries(); entries.hasMoreElements(); ) {
+                    String name = entries.nextElement().getName();
+                    if (name.startsWith("org/apache/flink/")
+                            && name.endsWith("Options.class")
+                            && !name.contains("$")) {
+                        addKeys(name.replace('/', '.').replace(".class", ""));
+                    }
+                }
+            }
+        }
+        // Per-resource and per-reporter keys are made from templates by these methods.
+        flinkKeys.add(
+                org.apache.flink.configuration.ExternalResourceOptions
+                        .getAmountConfigOptionForResource("gpu"));
+        flinkKeys.add(
+                org.apache.flink.configuration.ExternalResourceOptions
+                        .getSystemConfigKeyConfigOptionForResource("gpu", "kubernetes.config-key"));
+        flinkKeys.add("external-resource.gpu.driver-factory.class");
+        flinkKeys.add("metrics.reporter.prom.factory.class");
+        assertThat(flinkKeys)
+                .contains("taskmanager.numberOfTaskSlots", "execution.checkpointing.interval");
+    }
+
+    private static void addKeys(String className) {
+        try {
+            for (Field field : Class.forName(className).getFields()) {
+                if (Modifier.isStatic(field.getModifiers())
+                        && ConfigOption.class.isAssignableFrom(field.getType())) {
+                    ConfigOption<?> option = (ConfigOption<?>) field.get(null);
+                    flinkKeys.add(option.key());
+                    for (FallbackKey fallback : option.fallbackKeys()) {
+                        flinkKeys.add(fallback.getKey());
+                    }
+                }
+            }
+        } catch (ReflectiveOperationException | LinkageError e) {
+            // a class that cannot load here holds no option this project sets
+        }
+    }
+
+    private static JsonNode yaml(String file) throws IOException {
+        return YAML.readTree(ROOT.resolve(file).toFile());
+    }
+
+    private static List<JsonNode> yamlDocuments(String file) throws IOException {
+        List<JsonNode> documents = new ArrayList<>();
+        try (var parser = YAML.getFactory().createParser(ROOT.resolve(file).toFile())) {
+            for (var it = YAML.readValues(parser, JsonNode.class); it.hasNext(); ) {
+                documents.add(it.next());
+            }
+        }
+        return documents;
+    }
+
+    /** {@code --key value} pairs after the jar, checked against JobConfig. */
+    private static Map<String, String> jobArguments(List<String> args) {
+        Map<String, String> pairs = new LinkedHashMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).startsWith("--")) {
+                pairs.put(args.get(i).substring(2), args.get(i + 1));
+                i++;
+            }
+        }
+        for (String key : pairs.keySet()) {
+            assertThat(
+                            key.equals("config")
+                                    || JobConfig.knownKeys().contains(key)
+                                    || key.startsWith("kafka."))
+                    .as("--%s is a JobConfig key", key)
+                    .isTrue();
+        }
+        return pairs;
+    }
+
+    private static Set<String> jobTopics(Map<String, String> args) throws IOException {
+        JobConfig defaults = JobConfig.fromArgs();
+        return Set.of(
+                args.getOrDefault(JobConfig.TOPIC_REVIEWS, defaults.reviewsTopic()),
+                args.getOrDefault(JobConfig.TOPIC_SENTIMENTS, defaults.sentimentsTopic()),
+                args.getOrDefault(JobConfig.TOPIC_DEAD_LETTERS, defaults.deadLettersTopic()));
+    }
+
+    private static void assertFlinkKeys(Iterable<String> keys, String where) {
+        for (String key : keys) {
+            assertThat(flinkKeys.contains(key) || PLUGIN_KEYS.contains(key))
+                    .as("%s sets Flink option '%s'", where, key)
+                    .isTrue();
+        }
+    }
+
+    private static List<String> propertyKeys(String properties) {
+        List<String> keys = new ArrayList<>();
+        for (String line : properties.split("\n")) {
+            if (!line.isBlank() && !line.strip().startsWith("#")) {
+                keys.add(line.substring(0, line.indexOf(':')).strip());
+            }
+        }
+        return keys;
+    }
+
+    @Test
+    void composeShouldSubmitTheJobWithRealKeysOnTheTopicsItCreates() throws IOException {
+        JsonNode services = yaml("docker-compose.yml").path("services");
+        assertThat(services.fieldNames())
+                .toIterable()
+                .contains(
+                        "kafka",
+                        "create-topics",
+                        "jobmanager",
+                        "taskmanager",
+                        "taskmanager-gpu",
+                        "client",
+                        "producer",
+                        "prometheus",
+                        "grafana");
+        List<String> command = new ArrayList<>();
+        services.path("client").path("command").forEach(n -> command.add(n.asText()));
+        assertThat(command).startsWith("flink", "run", "-d");
+        Map<String, String> args =
+                jobArguments(
+                        command.subList(
+                                command.indexOf("/opt/flink/usrlib/sentiflow-job.jar") + 1,
+                                command.size()));
+        Set<String> topics = new HashSet<>();
+        String creator = services.path("create-topics").path("command").get(0).asText();
+        java.util.regex.Matcher loop =
+                java.util.regex.Pattern.compile("for topic in ([^;]+);").matcher(creator);
+        assertThat(loop.find()).isTrue();
+        topics.addAll(List.of(loop.group(1).trim().split("\\s+")));
+        assertThat(topics).containsExactlyInAnyOrderElementsOf(jobTopics(args));
+
+        List<String> producer = new ArrayList<>();
+        services.path("producer").path("command").forEach(n -> producer.add(n.asText()));
+        assertThat(producer.get(producer.indexOf("--topic") + 1))
+                .isEqualTo(args.get(JobConfig.TOPIC_REVIEWS));
+        assertThat(Set.of("produce", "tail", "train")).contains(producer.get(0));
+    }
+
+    @Test
+    void composeShouldSetOnlyRealFlinkOptionsAndPinEveryImage() throws IOException {
+        JsonNode compose = yaml("docker-compose.yml");
+        for (var it = compose.path("services").fields(); it.hasNext(); ) {
+            var service = it.next();
+            String image = service.getValue().path("image").asText();
+            assertThat(image).as(service.getKey() + " has an image").isNotEmpty();
+            String tag = image.substring(image.lastIndexOf(':') + 1);
+            assertThat(image).as(service.getKey()).contains(":");
+            assertThat(tag)
+                    .as(service.getKey() + " image tag")
+                    .isNotEqualTo("latest")
+                    .matches(".*\\d.*");
+            String properties =
+                    service.getValue().path("environment").path("FLINK_PROPERTIES").asText();
+            assertFlinkKeys(propertyKeys(properties), "compose service " + service.getKey());
+        }
+        assertThat(
+                        compose.path("services")
+                                .path("taskmanager-gpu")
+                                .path("deploy")
+                                .path("resources")
+                                .path("reservations")
+                                .path("devices")
+                                .get(0)
+                                .path("driver")
+                                .asText())
+                .isEqualTo("nvidia");
+        for (String file : List.of("deploy/flink/sentiflow-flink.yaml", "deploy/flink/gpu.yaml")) {
+            List<String> keys = new ArrayList<>();
+            yaml(file).fieldNames().forEachRemaining(keys::add);
+            assertFlinkKeys(keys, file);
+        }
+        String dockerfile = Files.readString(ROOT.resolve("deploy/Dockerfile"));
+        for (String line : dockerfile.lines().filter(l -> l.startsWith("FROM ")).toList()) {
+            String image = line.split("\\s+")[1];
+            assertThat(image).as(line).matches("[^:]+:[^:]*\\d[^:]*");
+        }
+    }
+
+    @Test
+    void theFlinkDeploymentShouldUseRealKeysTopicsAndAPinnedImage() throws IOException {
+        JsonNode deployment = yaml("deploy/k8s/flink-deployment.yaml");
+        assertThat(deployment.path("kind").asText()).isEqualTo("FlinkDeployment");
+        assertThat(deployment.path("spec").path("image").asText()).matches(".+:\\d+\\.\\d+\\.\\d+");
+        List<String> keys = new ArrayList<>();
+        deployment.path("spec").path("flinkConfiguration").fieldNames().forEachRemaining(keys::add);
+        assertFlinkKeys(keys, "flink-deployment.yaml");
+        assertThat(keys)
+                .contains("job.autoscaler.enabled", "state.savepoints.dir", "external-resources");
+        List<String> args = new ArrayList<>();
+        deployment.path("spec").path("job").path("args").forEach(n -> args.add(n.asText()));
+        Map<String, String> job = jobArguments(args);
+        assertThat(deployment.path("spec").path("job").path("upgradeMode").asText())
+                .isEqualTo("savepoint");
+        assertThat(
+                        deployment
+                                .at(
+                                        "/spec/taskManager/podTemplate/spec/containers/0/resources/limits")
+                                .path("nvidia.com/gpu")
+                                .asInt())
+                .isEqualTo(1);
+
+        Set<String> topics = new HashSet<>();
+        for (JsonNode topic : yamlDocuments("deploy/k8s/topics.yaml")) {
+            topics.add(topic.path("metadata").path("name").asText());
+        }
+        assertThat(topics).containsExactlyInAnyOrderElementsOf(jobTopics(job));
+
+        JsonNode secret = yaml("deploy/k8s/kafka-secret.yaml");
+        String properties = secret.path("stringData").path("job.properties").asText();
+        java.util.Properties parsed = new java.util.Properties();
+        parsed.load(new java.io.StringReader(properties));
+        for (String key : parsed.stringPropertyNames()) {
+            assertThat(JobConfig.knownKeys().contains(key) || key.startsWith("kafka."))
+                    .as(key)
+                    .isTrue();
+        }
+    }
+
+    @Test
+    void theGrafanaDashboardShouldOnlyQueryMetricsTheJobRegisters()
+            throws IOException, URISyntaxException {
+        JsonNode dashboard =
+                YAML.readTree(ROOT.resolve("deploy/grafana/dashboards/sentiflow.json").toFile());
+        Set<String> registered =
+                Set.of(
+                        "reviewsIn",
+                        "reviewsScored",
+                        "inferenceMillis",
+                        "batchSize",
+                        "batchWaitMillis",
+                        "reason_deadLetters",
+                        "inFlightReviews");
+        for (JsonNode panel : dashboard.path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                java.util.regex.Matcher m =
+                        java.util.regex.Pattern.compile(
+                                        "flink_taskmanager_job_task_operator_([A-Za-z_]+?)(?:_mean|_max)?[{\\[)]")
+                                .matcher(target.path("expr").asText());
+                assertThat(m.find()).as(target.toString()).isTrue();
+                assertThat(registered).as(panel.path("title").asText()).contains(m.group(1));
+            }
+        }
+    }
+}
