@@ -35,11 +35,78 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path logDirectory;
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final Properties adminClientProperties;
 
-    private EmbeddedKafka(Path logDirectory, KafkaRaftServer server, String bootstrapServers) {
+    private EmbeddedKafka(
+            Path logDirectory,
+            KafkaRaftServer server,
+            String bootstrapServers,
+            Properties adminClientProperties) {
         this.logDirectory = logDirectory;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.adminClientProperties = adminClientProperties;
+    }
+
+    /**
+     * Starts a broker whose client listener requires SASL/PLAIN (over plaintext, for tests) and
+     * authorizes with KRaft's StandardAuthorizer: only the given users can connect, and only {@code
+     * superUsers} may do anything.
+     *
+     * @param users user name → password; the first entry is the broker's own (and the admin's)
+     */
+    public static EmbeddedKafka startWithSaslPlain(
+            Map<String, String> users, List<String> superUsers) throws IOException {
+        Map.Entry<String, String> admin = users.entrySet().iterator().next();
+        StringBuilder jaas =
+                new StringBuilder(
+                                "org.apache.kafka.common.security.plain.PlainLoginModule required")
+                        .append(" username=\"")
+                        .append(admin.getKey())
+                        .append("\" password=\"")
+                        .append(admin.getValue())
+                        .append('"');
+        users.forEach(
+                (user, password) ->
+                        jaas.append(" user_")
+                                .append(user)
+                                .append("=\"")
+                                .append(password)
+                                .append('"'));
+        jaas.append(';');
+        Map<String, String> overrides = new java.util.LinkedHashMap<>();
+        overrides.put(
+                "listener.security.protocol.map", "CLIENT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+        overrides.put("inter.broker.listener.name", "CLIENT");
+        overrides.put("sasl.enabled.mechanisms", "PLAIN");
+        overrides.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        overrides.put("listener.name.client.plain.sasl.jaas.config", jaas.toString());
+        overrides.put(
+                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        overrides.put("allow.everyone.if.no.acl.found", "false");
+        // The controller listener is plaintext inside this JVM: its principal is ANONYMOUS.
+        List<String> supers = new java.util.ArrayList<>(superUsers);
+        supers.add(admin.getKey());
+        supers.add("ANONYMOUS");
+        overrides.put(
+                "super.users", String.join(";", supers.stream().map(u -> "User:" + u).toList()));
+        Properties client = saslClient(admin.getKey(), admin.getValue());
+        return start(overrides, "CLIENT", client);
+    }
+
+    /** Client settings that log in to a SASL/PLAIN listener as {@code user}. */
+    public static Properties saslClient(String user, String password) {
+        Properties client = new Properties();
+        client.put("security.protocol", "SASL_PLAINTEXT");
+        client.put("sasl.mechanism", "PLAIN");
+        client.put(
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                        + user
+                        + "\" password=\""
+                        + password
+                        + "\";");
+        return client;
     }
 
     /** Starts a broker with default settings. */
@@ -49,6 +116,12 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Starts a broker; {@code overrides} are added to (or replace) its server properties. */
     public static EmbeddedKafka start(Map<String, String> overrides) throws IOException {
+        return start(overrides, "PLAINTEXT", new Properties());
+    }
+
+    private static EmbeddedKafka start(
+            Map<String, String> overrides, String listener, Properties adminClient)
+            throws IOException {
         Path logDirectory = Files.createTempDirectory("sentiflow-kafka-");
         int brokerPort = freePort();
         int controllerPort = freePort();
@@ -58,11 +131,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         props.put(
                 "listeners",
-                "PLAINTEXT://127.0.0.1:"
+                listener
+                        + "://127.0.0.1:"
                         + brokerPort
                         + ",CONTROLLER://127.0.0.1:"
                         + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        props.put("advertised.listeners", listener + "://127.0.0.1:" + brokerPort);
         props.put("controller.listener.names", "CONTROLLER");
         props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         props.put("inter.broker.listener.name", "PLAINTEXT");
@@ -106,7 +180,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         KafkaRaftServer server =
                 new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
         server.startup();
-        EmbeddedKafka kafka = new EmbeddedKafka(logDirectory, server, "127.0.0.1:" + brokerPort);
+        EmbeddedKafka kafka =
+                new EmbeddedKafka(logDirectory, server, "127.0.0.1:" + brokerPort, adminClient);
         kafka.awaitReady();
         return kafka;
     }
@@ -129,8 +204,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         return bootstrapServers;
     }
 
+    /** An admin client with the broker's own credentials (if it has any). */
     public Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+        Properties props = new Properties();
+        props.putAll(adminClientProperties);
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return Admin.create(props);
     }
 
     /** Creates topics that do not exist yet. */

@@ -56,9 +56,19 @@ public final class KafkaClients {
             String topic,
             Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
             Duration timeout) {
+        return readUntil(bootstrapServers, new Properties(), topic, done, timeout);
+    }
+
+    /** As above, with client settings such as security. */
+    public static List<ConsumerRecord<byte[], byte[]>> readUntil(
+            String bootstrapServers,
+            Properties clientProperties,
+            String topic,
+            Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
+            Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
-                consumer(bootstrapServers, new Properties(), true)) {
+                consumer(bootstrapServers, clientProperties, true)) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!done.test(records) && System.nanoTime() < deadline) {

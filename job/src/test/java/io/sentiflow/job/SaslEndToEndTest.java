@@ -1,0 +1,170 @@
+package io.sentiflow.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sentiflow.local.EmbeddedKafka;
+import io.sentiflow.local.KafkaClients;
+import io.sentiflow.model.data.LabeledText;
+import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.Review;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.Property;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job against a broker that demands SASL/PLAIN and authorizes, with credentials from a file.
+ */
+class SaslEndToEndTest {
+    private static final String PASSWORD = "s3cr3t-Pa55word-42";
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    @Test
+    void theJobShouldScoreOverSaslWithCredentialsFromAFileAndNeverLogThePassword(@TempDir Path dir)
+            throws Exception {
+        Map<String, String> users = new LinkedHashMap<>();
+        users.put("admin", "admin-only-pw");
+        users.put("sentiflow", PASSWORD);
+        List<String> logLines = new CopyOnWriteArrayList<>();
+        try (EmbeddedKafka kafka = EmbeddedKafka.startWithSaslPlain(users, List.of("sentiflow"));
+                LogCapture capture = new LogCapture(logLines)) {
+            kafka.createTopics(2, List.of("reviews", "sentiments", "reviews-dlq"));
+            assertClientsWithoutTheRightCredentialsAreRefused(kafka.bootstrapServers());
+
+            Properties credentials = EmbeddedKafka.saslClient("sentiflow", PASSWORD);
+            List<LabeledText> reviews = TestModel.imdb().sample("test", 100, 77);
+            try (KafkaProducer<byte[], byte[]> producer =
+                    KafkaClients.producer(kafka.bootstrapServers(), credentials)) {
+                for (int i = 0; i < reviews.size(); i++) {
+                    String id = "sasl-" + i;
+                    producer.send(
+                            new ProducerRecord<>(
+                                    "reviews",
+                                    id.getBytes(StandardCharsets.UTF_8),
+                                    Json.toBytes(Review.of(id, reviews.get(i).text()))));
+                }
+            }
+
+            Path jobProperties = dir.resolve("job.properties");
+            Properties file = new Properties();
+            file.setProperty("bootstrap.servers", kafka.bootstrapServers());
+            credentials.forEach((key, value) -> file.setProperty("kafka." + key, (String) value));
+            try (var out = Files.newBufferedWriter(jobProperties)) {
+                file.store(out, "job settings with Kafka credentials");
+            }
+            JobConfig config =
+                    JobConfig.fromArgs(
+                            "--config", jobProperties.toString(),
+                            "--model.path", TestModel.directory().toString(),
+                            "--bounded", "true",
+                            "--device", "cpu",
+                            "--checkpoint.interval-ms", "500");
+            assertThat(config.toString()).doesNotContain(PASSWORD);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(2);
+            SentimentJob.fromConfig(config).execute(env);
+
+            var sentiments =
+                    KafkaClients.readUntil(
+                            kafka.bootstrapServers(),
+                            credentials,
+                            "sentiments",
+                            r -> r.size() >= reviews.size(),
+                            Duration.ofSeconds(60));
+            assertThat(sentiments).hasSize(reviews.size());
+        }
+        assertThat(logLines).as("the test saw the clients' logs").isNotEmpty();
+        assertThat(logLines).noneMatch(line -> line.contains(PASSWORD));
+    }
+
+    private static void assertClientsWithoutTheRightCredentialsAreRefused(String bootstrap) {
+        Properties anonymous = new Properties();
+        anonymous.put("bootstrap.servers", bootstrap);
+        anonymous.put("default.api.timeout.ms", "4000");
+        anonymous.put("request.timeout.ms", "2000");
+        try (Admin admin = Admin.create(anonymous)) {
+            assertThatThrownBy(() -> admin.listTopics().names().get(10, TimeUnit.SECONDS))
+                    .isNotNull();
+        }
+        Properties wrong = EmbeddedKafka.saslClient("sentiflow", "not-the-password");
+        wrong.put("bootstrap.servers", bootstrap);
+        wrong.put("default.api.timeout.ms", "4000");
+        wrong.put("request.timeout.ms", "2000");
+        try (Admin admin = Admin.create(wrong)) {
+            assertThatThrownBy(() -> admin.listTopics().names().get(10, TimeUnit.SECONDS))
+                    .hasRootCauseInstanceOf(
+                            org.apache.kafka.common.errors.SaslAuthenticationException.class);
+        }
+    }
+
+    /** Every log event of Kafka, Flink and Sentiflow at INFO and above, while open. */
+    private static final class LogCapture extends AbstractAppender implements AutoCloseable {
+        private static final List<String> LOGGERS =
+                List.of("org.apache.kafka", "kafka", "org.apache.flink", "io.sentiflow");
+        private final List<String> lines;
+        private final Map<String, Level> previous = new LinkedHashMap<>();
+
+        LogCapture(List<String> lines) {
+            super("sasl-capture", null, null, true, Property.EMPTY_ARRAY);
+            this.lines = lines;
+            start();
+            LoggerContext context = (LoggerContext) LogManager.getContext(false);
+            Configuration configuration = context.getConfiguration();
+            configuration.addAppender(this);
+            configuration.getRootLogger().addAppender(this, Level.INFO, null);
+            for (String name : LOGGERS) {
+                var logger = configuration.getLoggerConfig(name);
+                previous.put(name, logger.getLevel());
+                logger.setLevel(Level.INFO);
+            }
+            context.updateLoggers();
+        }
+
+        @Override
+        public void append(LogEvent event) {
+            lines.add(
+                    event.getMessage().getFormattedMessage()
+                            + (event.getThrown() == null ? "" : " " + event.getThrown()));
+        }
+
+        @Override
+        public void close() {
+            LoggerContext context = (LoggerContext) LogManager.getContext(false);
+            Configuration configuration = context.getConfiguration();
+            configuration.getRootLogger().removeAppender(getName());
+            previous.forEach((name, level) -> configuration.getLoggerConfig(name).setLevel(level));
+            context.updateLoggers();
+            stop();
+        }
+    }
+}
