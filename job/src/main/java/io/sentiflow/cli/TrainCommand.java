@@ -166,6 +166,13 @@ public final class TrainCommand implements Callable<Integer> {
     float learningRateDecay;
 
     @Option(
+            names = "--full-rate-epochs",
+            defaultValue = "1",
+            description =
+                    "Epochs at the full learning rate before it decays (default: ${DEFAULT-VALUE}).")
+    int fullRateEpochs;
+
+    @Option(
             names = "--weight-decay",
             defaultValue = "0",
             description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
@@ -223,6 +230,7 @@ public final class TrainCommand implements Callable<Integer> {
                         batchSize,
                         learningRate,
                         learningRateDecay,
+                        fullRateEpochs,
                         weightDecay,
                         clipGradient,
                         validationFraction,

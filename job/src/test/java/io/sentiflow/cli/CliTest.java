@@ -150,7 +150,9 @@ class CliTest {
                         "--model-version",
                         "3");
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out()).contains("read 800 reviews").contains("model written to");
+        assertThat(result.out())
+                .contains("training on 640 reviews, validating on 160")
+                .contains("model written to");
         assertThat(ModelConfig.read(output).modelVersion()).isEqualTo("cli-model@3");
     }
 

@@ -132,7 +132,6 @@ class SaslEndToEndTest {
         private static final List<String> LOGGERS =
                 List.of("org.apache.kafka", "kafka", "org.apache.flink", "io.sentiflow");
         private final List<String> lines;
-        private final Map<String, Level> previous = new LinkedHashMap<>();
 
         LogCapture(List<String> lines) {
             super("sasl-capture", null, null, true, Property.EMPTY_ARRAY);
@@ -143,9 +142,7 @@ class SaslEndToEndTest {
             configuration.addAppender(this);
             configuration.getRootLogger().addAppender(this, Level.INFO, null);
             for (String name : LOGGERS) {
-                var logger = configuration.getLoggerConfig(name);
-                previous.put(name, logger.getLevel());
-                logger.setLevel(Level.INFO);
+                configuration.getLoggerConfig(name).setLevel(Level.INFO);
             }
             context.updateLoggers();
         }
@@ -159,11 +156,8 @@ class SaslEndToEndTest {
 
         @Override
         public void close() {
-            LoggerContext context = (LoggerContext) LogManager.getContext(false);
-            Configuration configuration = context.getConfiguration();
-            configuration.getRootLogger().removeAppender(getName());
-            previous.forEach((name, level) -> configuration.getLoggerConfig(name).setLevel(level));
-            context.updateLoggers();
+            // Back to the test logging configuration as the file declares it.
+            ((LoggerContext) LogManager.getContext(false)).reconfigure();
             stop();
         }
     }

@@ -127,7 +127,7 @@ public final class TextCnnTrainer {
         double bestAccuracy = -1;
         float[] bestScores = null;
         try (Model model = Model.newInstance(ModelFiles.WEIGHTS_NAME, device);
-                Trainer trainer = newTrainer(model, network)) {
+                Trainer trainer = newTrainer(model, network, batchesPerEpoch(trainingSet.size()))) {
             Random random = new Random(options.seed() + 1);
             for (int epoch = 1; epoch <= options.epochs(); epoch++) {
                 long epochStart = System.nanoTime();
@@ -193,10 +193,24 @@ public final class TextCnnTrainer {
                 (System.nanoTime() - start) / 1e9);
     }
 
-    private Trainer newTrainer(Model model, TextCnnConfig network) {
+    private Trainer newTrainer(Model model, TextCnnConfig network, int batchesPerEpoch) {
         model.setBlock(new TextCnn(network));
-        Adam.Builder adam =
-                Optimizer.adam().optLearningRateTracker(Tracker.fixed(options.learningRate()));
+        Tracker learningRate = Tracker.fixed(options.learningRate());
+        if (options.learningRateDecay() < 1f && options.epochs() > options.fullRateEpochs()) {
+            // The rate falls by the decay factor at the end of every epoch after the full-rate
+            // ones.
+            int[] epochEnds = new int[options.epochs() - options.fullRateEpochs()];
+            for (int e = 0; e < epochEnds.length; e++) {
+                epochEnds[e] = batchesPerEpoch * (options.fullRateEpochs() + e);
+            }
+            learningRate =
+                    Tracker.multiFactor()
+                            .setBaseValue(options.learningRate())
+                            .setSteps(epochEnds)
+                            .optFactor(options.learningRateDecay())
+                            .build();
+        }
+        Adam.Builder adam = Optimizer.adam().optLearningRateTracker(learningRate);
         if (options.weightDecay() > 0) {
             adam.optWeightDecays(options.weightDecay());
         }

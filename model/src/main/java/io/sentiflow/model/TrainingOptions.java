@@ -20,7 +20,9 @@ import java.util.List;
  *     early
  * @param batchSize reviews per optimizer step
  * @param learningRate Adam's learning rate
- * @param learningRateDecay the learning rate is multiplied by this after every epoch; 1 keeps it
+ * @param learningRateDecay the learning rate is multiplied by this after every epoch from {@code
+ *     fullRateEpochs} on; 1 keeps it
+ * @param fullRateEpochs epochs trained at the full learning rate before it starts to decay
  * @param weightDecay L2 weight decay; 0 for none
  * @param clipGradient clip each gradient to [-c, c]; 0 for none
  * @param validationFraction share of each label held out to pick the best epoch
@@ -41,6 +43,7 @@ public record TrainingOptions(
         int batchSize,
         float learningRate,
         float learningRateDecay,
+        int fullRateEpochs,
         float weightDecay,
         float clipGradient,
         double validationFraction,
@@ -54,6 +57,9 @@ public record TrainingOptions(
         }
         if (!(validationFraction > 0 && validationFraction < 1)) {
             throw new IllegalArgumentException("validationFraction must be in (0, 1)");
+        }
+        if (fullRateEpochs < 1) {
+            throw new IllegalArgumentException("fullRateEpochs must be >= 1");
         }
         if (!(learningRateDecay > 0 && learningRateDecay <= 1)) {
             throw new IllegalArgumentException("learningRateDecay must be in (0, 1]");
@@ -81,6 +87,7 @@ public record TrainingOptions(
                 64,
                 1e-3f,
                 1f,
+                1,
                 0f,
                 0f,
                 0.2,
@@ -103,6 +110,7 @@ public record TrainingOptions(
                 batchSize,
                 learningRate,
                 learningRateDecay,
+                fullRateEpochs,
                 weightDecay,
                 clipGradient,
                 validationFraction,
@@ -125,6 +133,7 @@ public record TrainingOptions(
                 batchSize,
                 learningRate,
                 learningRateDecay,
+                fullRateEpochs,
                 weightDecay,
                 clipGradient,
                 validationFraction,
@@ -147,6 +156,7 @@ public record TrainingOptions(
                 batchSize,
                 learningRate,
                 learningRateDecay,
+                fullRateEpochs,
                 weightDecay,
                 clipGradient,
                 validationFraction,
@@ -169,6 +179,7 @@ public record TrainingOptions(
                 batchSize,
                 learningRate,
                 learningRateDecay,
+                fullRateEpochs,
                 weightDecay,
                 clipGradient,
                 validationFraction,
@@ -191,6 +202,7 @@ public record TrainingOptions(
                 batchSize,
                 learningRate,
                 learningRateDecay,
+                fullRateEpochs,
                 weightDecay,
                 clipGradient,
                 fraction,

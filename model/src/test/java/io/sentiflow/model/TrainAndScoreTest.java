@@ -25,12 +25,12 @@ class TrainAndScoreTest {
 
     @BeforeAll
     static void trainSmallModel() throws IOException {
-        List<LabeledText> reviews = SharedData.imdb().sample("train", 3000, 11);
+        List<LabeledText> reviews = SharedData.imdb().sample("train", 4000, 11);
         TrainingOptions options =
                 TrainingOptions.defaults()
                         .withIdentity("textcnn-test", "7")
                         .withEmbeddingSize(32)
-                        .withSchedule(2, 200, 8000);
+                        .withSchedule(3, 200, 10_000);
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         modelDirectory = workspace.resolve("model");
         result =
@@ -56,17 +56,17 @@ class TrainAndScoreTest {
     @Test
     void shouldReportProgressAndKeepTheBestEpoch() {
         assertThat(progressLog)
-                .contains("epoch 1/2")
-                .contains("epoch 2/2")
+                .contains("epoch 1/3")
+                .contains("epoch 3/3")
                 .contains("validation loss");
-        assertThat(result.epochs()).hasSize(2);
+        assertThat(result.epochs()).hasSize(3);
         assertThat(result.bestValidationAccuracy())
                 .isEqualTo(
                         result.epochs().stream()
                                 .mapToDouble(TrainingResult.Epoch::validationAccuracy)
                                 .max()
                                 .orElseThrow());
-        assertThat(result.trainingSize() + result.validationSize()).isEqualTo(3000);
+        assertThat(result.trainingSize() + result.validationSize()).isEqualTo(4000);
     }
 
     @Test
