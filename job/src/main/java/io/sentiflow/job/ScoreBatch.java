@@ -51,6 +51,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     private transient Histogram batchSizes;
     private transient Histogram waitMillis;
     private transient Histogram inferenceMillis;
+    private transient Histogram latencyMillis;
 
     public ScoreBatch(String modelPath, String device, int maxSize, long maxDelayMs) {
         this(modelPath, device, maxSize, maxDelayMs, 0);
@@ -93,6 +94,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         waitMillis = getMetricGroup().histogram("batchWaitMillis", histogram());
         inferenceMillis = getMetricGroup().histogram("inferenceMillis", histogram());
         getMetricGroup().gauge("inFlightReviews", (Gauge<Integer>) () -> pending.total());
+        latencyMillis = getMetricGroup().histogram("latencyMillis", histogram());
     }
 
     private static DescriptiveStatisticsHistogram histogram() {
@@ -189,6 +191,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         }
         scored.inc();
         long latency = Math.max(0, now - review.source.timestamp);
+        latencyMillis.update(latency);
         output.collect(
                 new StreamRecord<>(
                         Sentiment.of(review.id, score, scorer.modelVersion(), now, latency)));

@@ -298,7 +298,8 @@ class DeploymentFilesTest {
                         "batchSize",
                         "batchWaitMillis",
                         "reason_deadLetters",
-                        "inFlightReviews");
+                        "inFlightReviews",
+                        "latencyMillis");
         for (JsonNode panel : dashboard.path("panels")) {
             for (JsonNode target : panel.path("targets")) {
                 java.util.regex.Matcher m =
