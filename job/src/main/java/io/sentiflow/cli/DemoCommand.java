@@ -26,12 +26,10 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -162,17 +160,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     private static void createTopics(String brokers) throws Exception {
         try (Admin admin =
                 Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
-            for (String topic : List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS)) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1)))
-                            .all()
-                            .get(30, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-            }
+            KafkaClients.createTopics(admin, 2, List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS));
         }
     }
 
@@ -197,7 +185,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                                 "sentiflow-demo-" + run,
                                 JobConfig.PARALLELISM,
                                 String.valueOf(parallelism)));
-        int port = webUiPort > 0 ? webUiPort : freePort();
+        int port = webUiPort > 0 ? webUiPort : EmbeddedKafka.freePort();
         StreamExecutionEnvironment env = LocalFlink.environment(port, parallelism);
         JobClient job = SentimentJob.fromConfig(config).executeAsync(env);
         System.out.println(
@@ -296,13 +284,6 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                 Pacer.await(start, i + 1, rate);
             }
             producer.flush();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket =
-                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }
