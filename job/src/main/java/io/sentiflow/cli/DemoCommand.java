@@ -49,6 +49,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     private static final String REVIEWS = "reviews";
     private static final String SENTIMENTS = "sentiments";
     private static final String DEAD_LETTERS = "reviews-dlq";
+    private static final String HEALTH = "model-health";
 
     /** Malformed messages the demo mixes in, to show the dead-letter topic at work. */
     private static final List<byte[]> MALFORMED =
@@ -160,7 +161,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     private static void createTopics(String brokers) throws Exception {
         try (Admin admin =
                 Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
-            KafkaClients.createTopics(admin, 2, List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS));
+            KafkaClients.createTopics(admin, 2, List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS, HEALTH));
         }
     }
 

@@ -27,6 +27,11 @@ public final class JobConfig implements Serializable {
     public static final String TOPIC_REVIEWS = "topic.reviews";
     public static final String TOPIC_SENTIMENTS = "topic.sentiments";
     public static final String TOPIC_DEAD_LETTERS = "topic.dead-letters";
+    public static final String TOPIC_HEALTH = "topic.health";
+    public static final String HEALTH_WINDOW_MS = "health.window-ms";
+    public static final String HEALTH_DRIFT_THRESHOLD = "health.drift-threshold";
+    public static final String HEALTH_ERROR_RATE_THRESHOLD = "health.error-rate-threshold";
+    public static final String HEALTH_P99_THRESHOLD_MS = "health.p99-threshold-ms";
     public static final String GROUP_ID = "group.id";
     public static final String STARTING_OFFSETS = "starting-offsets";
     public static final String BOUNDED = "bounded";
@@ -58,6 +63,11 @@ public final class JobConfig implements Serializable {
         d.put(TOPIC_REVIEWS, "reviews");
         d.put(TOPIC_SENTIMENTS, "sentiments");
         d.put(TOPIC_DEAD_LETTERS, "reviews-dlq");
+        d.put(TOPIC_HEALTH, "model-health");
+        d.put(HEALTH_WINDOW_MS, "10000");
+        d.put(HEALTH_DRIFT_THRESHOLD, "0.2");
+        d.put(HEALTH_ERROR_RATE_THRESHOLD, "0.05");
+        d.put(HEALTH_P99_THRESHOLD_MS, "1000");
         d.put(GROUP_ID, "sentiflow");
         d.put(STARTING_OFFSETS, "earliest");
         d.put(BOUNDED, "false");
@@ -147,6 +157,16 @@ public final class JobConfig implements Serializable {
         positive(BATCH_MAX_SIZE);
         positive(REVIEW_MAX_BYTES);
         positive(CHECKPOINT_INTERVAL_MS);
+        positive(HEALTH_WINDOW_MS);
+        positive(HEALTH_P99_THRESHOLD_MS);
+        if (!(doubleValue(HEALTH_DRIFT_THRESHOLD) > 0)
+                || !(doubleValue(HEALTH_ERROR_RATE_THRESHOLD) >= 0)) {
+            throw new IllegalArgumentException(
+                    HEALTH_DRIFT_THRESHOLD
+                            + " must be > 0 and "
+                            + HEALTH_ERROR_RATE_THRESHOLD
+                            + " >= 0");
+        }
         if (batchMaxDelayMs() < 0 || parallelism() < 0 || deviceThreads() < 0) {
             throw new IllegalArgumentException(
                     BATCH_MAX_DELAY_MS
@@ -188,6 +208,35 @@ public final class JobConfig implements Serializable {
             throw new IllegalArgumentException(
                     key + " must be a number, got '" + values.get(key) + "'");
         }
+    }
+
+    private double doubleValue(String key) {
+        try {
+            return Double.parseDouble(values.get(key).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    key + " must be a number, got '" + values.get(key) + "'");
+        }
+    }
+
+    public String healthTopic() {
+        return values.get(TOPIC_HEALTH);
+    }
+
+    public long healthWindowMs() {
+        return longValue(HEALTH_WINDOW_MS);
+    }
+
+    public double healthDriftThreshold() {
+        return doubleValue(HEALTH_DRIFT_THRESHOLD);
+    }
+
+    public double healthErrorRateThreshold() {
+        return doubleValue(HEALTH_ERROR_RATE_THRESHOLD);
+    }
+
+    public long healthP99ThresholdMs() {
+        return longValue(HEALTH_P99_THRESHOLD_MS);
     }
 
     public String get(String key) {

@@ -2,6 +2,7 @@ package io.sentiflow.job;
 
 import io.sentiflow.schemas.DeadLetter;
 import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.ModelHealth;
 import io.sentiflow.schemas.Sentiment;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
@@ -72,6 +73,16 @@ public final class KafkaIo {
                                         .getBytes(StandardCharsets.UTF_8),
                                 Json.toBytes(letter));
         return sink(config, serializer, "dead-letters");
+    }
+
+    public static KafkaSink<ModelHealth> healthSink(JobConfig config) {
+        KafkaRecordSerializationSchema<ModelHealth> serializer =
+                (health, context, timestamp) ->
+                        new ProducerRecord<>(
+                                config.healthTopic(),
+                                health.modelVersion().getBytes(StandardCharsets.UTF_8),
+                                Json.toBytes(health));
+        return sink(config, serializer, "model-health");
     }
 
     private static <T> KafkaSink<T> sink(

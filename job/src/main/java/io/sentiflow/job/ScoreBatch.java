@@ -3,8 +3,8 @@ package io.sentiflow.job;
 import ai.djl.Device;
 import io.sentiflow.model.Devices;
 import io.sentiflow.model.SentimentScorer;
+import io.sentiflow.model.Vocabulary;
 import io.sentiflow.schemas.DeadLetter;
-import io.sentiflow.schemas.Sentiment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +19,7 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Scores reviews with the TextCNN in micro-batches: a batch is scored when it holds {@code maxSize}
@@ -33,9 +34,12 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * once per parallel instance in {@link #open()} onto its device and closed in {@link #close()}. A
  * batch that fails is retried review by review; a review that still fails is dead-lettered.
  */
-public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
-        implements OneInputStreamOperator<TokenizedReview, Sentiment>, BoundedOneInput {
+public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
+        implements OneInputStreamOperator<TokenizedReview, ScoredReview>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
+
+    /** One record per scored batch, for model health. */
+    public static final OutputTag<BatchStats> BATCHES = new OutputTag<>("batches") {};
 
     private final String modelPath;
     private final String device;
@@ -167,7 +171,12 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
             scoreOneByOne(batch);
             return;
         }
-        inferenceMillis.update((System.nanoTime() - start) / 1_000_000);
+        long modelMillis = (System.nanoTime() - start) / 1_000_000;
+        inferenceMillis.update(modelMillis);
+        output.collect(
+                BATCHES,
+                new StreamRecord<>(
+                        new BatchStats(scorer.modelVersion(), batch.size(), modelMillis)));
         long now = System.currentTimeMillis();
         for (int i = 0; i < batch.size(); i++) {
             emit(batch.get(i), scores[i], now);
@@ -192,9 +201,19 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         scored.inc();
         long latency = Math.max(0, now - review.source.timestamp);
         latencyMillis.update(latency);
-        output.collect(
-                new StreamRecord<>(
-                        Sentiment.of(review.id, score, scorer.modelVersion(), now, latency)));
+        ScoredReview result = new ScoredReview();
+        result.reviewId = review.id;
+        result.score = score;
+        result.modelVersion = scorer.modelVersion();
+        result.device = scorer.device().toString();
+        result.scoredAt = now;
+        result.latencyMs = latency;
+        result.label = review.label;
+        result.tokens = review.tokenIds.length;
+        for (int id : review.tokenIds) {
+            result.unknownTokens += id == Vocabulary.UNK ? 1 : 0;
+        }
+        output.collect(new StreamRecord<>(result));
     }
 
     private void reject(TokenizedReview review, String message) {

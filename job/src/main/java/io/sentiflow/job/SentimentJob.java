@@ -1,6 +1,7 @@
 package io.sentiflow.job;
 
 import io.sentiflow.schemas.DeadLetter;
+import io.sentiflow.schemas.ModelHealth;
 import io.sentiflow.schemas.Sentiment;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -25,16 +26,19 @@ public final class SentimentJob {
     private final Source<KafkaRecord, ?, ?> source;
     private final Sink<Sentiment> sentiments;
     private final Sink<DeadLetter> deadLetters;
+    private final Sink<ModelHealth> health;
 
     public SentimentJob(
             JobConfig config,
             Source<KafkaRecord, ?, ?> source,
             Sink<Sentiment> sentiments,
-            Sink<DeadLetter> deadLetters) {
+            Sink<DeadLetter> deadLetters,
+            Sink<ModelHealth> health) {
         this.config = config;
         this.source = source;
         this.sentiments = sentiments;
         this.deadLetters = deadLetters;
+        this.health = health;
     }
 
     /** The job with the production Kafka source and sinks described by {@code config}. */
@@ -43,7 +47,8 @@ public final class SentimentJob {
                 config,
                 KafkaIo.reviewSource(config),
                 KafkaIo.sentimentSink(config),
-                KafkaIo.deadLetterSink(config));
+                KafkaIo.deadLetterSink(config),
+                KafkaIo.healthSink(config));
     }
 
     public static void main(String[] args) throws Exception {
@@ -81,11 +86,11 @@ public final class SentimentJob {
                 parsed.process(new TokenizeReview(config.modelPath()))
                         .uid("tokenize-review")
                         .name("TokenizeReview");
-        SingleOutputStreamOperator<Sentiment> scored =
+        SingleOutputStreamOperator<ScoredReview> scored =
                 tokenized
                         .transform(
                                 "ScoreBatch",
-                                TypeInformation.of(Sentiment.class),
+                                TypeInformation.of(ScoredReview.class),
                                 new ScoreBatch(
                                         config.modelPath(),
                                         config.device(),
@@ -94,17 +99,54 @@ public final class SentimentJob {
                                         config.deviceThreads()))
                         .uid("score-batch");
 
-        scored.sinkTo(sentiments).uid("sentiments-sink").name("sentiments");
-        DataStream<DeadLetter> rejected =
+        scored.map(ScoredReview::toSentiment)
+                .returns(TypeInformation.of(Sentiment.class))
+                .uid("to-sentiment")
+                .name("ToSentiment")
+                .sinkTo(sentiments)
+                .uid("sentiments-sink")
+                .name("sentiments");
+        SingleOutputStreamOperator<DeadLetter> rejected =
                 parsed.getSideOutput(DeadLetters.TAG)
                         .union(
                                 tokenized.getSideOutput(DeadLetters.TAG),
-                                scored.getSideOutput(DeadLetters.TAG));
-        rejected.map(new CountDeadLetters())
-                .uid("count-dead-letters")
-                .name("CountDeadLetters")
-                .sinkTo(deadLetters)
-                .uid("dead-letters-sink")
-                .name("dead-letters");
+                                scored.getSideOutput(DeadLetters.TAG))
+                        .map(new CountDeadLetters())
+                        .uid("count-dead-letters")
+                        .name("CountDeadLetters");
+        rejected.sinkTo(deadLetters).uid("dead-letters-sink").name("dead-letters");
+
+        TypeInformation<HealthEvent> events = TypeInformation.of(HealthEvent.class);
+        DataStream<HealthEvent> healthEvents =
+                scored.map(review -> HealthEvent.of(review))
+                        .returns(events)
+                        .uid("health-scored")
+                        .name("ScoredToHealth")
+                        .union(
+                                scored.getSideOutput(ScoreBatch.BATCHES)
+                                        .map(batch -> HealthEvent.of(batch))
+                                        .returns(events)
+                                        .uid("health-batches")
+                                        .name("BatchToHealth"),
+                                rejected.map(letter -> HealthEvent.of(letter))
+                                        .returns(events)
+                                        .uid("health-dead-letters")
+                                        .name("DeadLetterToHealth"));
+        healthEvents
+                .transform(
+                        "AggregateHealth",
+                        TypeInformation.of(ModelHealth.class),
+                        new AggregateHealth(
+                                config.modelPath(),
+                                config.healthWindowMs(),
+                                config.healthDriftThreshold(),
+                                config.healthErrorRateThreshold(),
+                                config.healthP99ThresholdMs()))
+                .setParallelism(1)
+                .uid("aggregate-health")
+                .sinkTo(health)
+                .setParallelism(1)
+                .uid("health-sink")
+                .name("model-health");
     }
 }

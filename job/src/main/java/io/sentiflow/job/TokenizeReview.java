@@ -50,6 +50,6 @@ public final class TokenizeReview extends ProcessFunction<ParsedReview, Tokenize
                             "review has no words once markup and whitespace are removed"));
             return;
         }
-        out.collect(new TokenizedReview(review.id, ids, review.source));
+        out.collect(new TokenizedReview(review.id, ids, review.source, review.label));
     }
 }

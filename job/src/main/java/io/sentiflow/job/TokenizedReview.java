@@ -6,11 +6,19 @@ public class TokenizedReview {
     public int[] tokenIds;
     public KafkaRecord source;
 
+    /** The true label when the producer sent one, else null. */
+    public String label;
+
     public TokenizedReview() {}
 
     public TokenizedReview(String id, int[] tokenIds, KafkaRecord source) {
+        this(id, tokenIds, source, null);
+    }
+
+    public TokenizedReview(String id, int[] tokenIds, KafkaRecord source, String label) {
         this.id = id;
         this.tokenIds = tokenIds;
         this.source = source;
+        this.label = label;
     }
 }

@@ -146,7 +146,8 @@ class DeploymentFilesTest {
         return Set.of(
                 args.getOrDefault(JobConfig.TOPIC_REVIEWS, defaults.reviewsTopic()),
                 args.getOrDefault(JobConfig.TOPIC_SENTIMENTS, defaults.sentimentsTopic()),
-                args.getOrDefault(JobConfig.TOPIC_DEAD_LETTERS, defaults.deadLettersTopic()));
+                args.getOrDefault(JobConfig.TOPIC_DEAD_LETTERS, defaults.deadLettersTopic()),
+                args.getOrDefault(JobConfig.TOPIC_HEALTH, defaults.healthTopic()));
     }
 
     private static void assertFlinkKeys(Iterable<String> keys, String where) {

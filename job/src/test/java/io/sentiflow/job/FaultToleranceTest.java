@@ -103,7 +103,9 @@ class FaultToleranceTest {
         JobClient first = SentimentJob.fromConfig(config).executeAsync(env);
         Thread producer = new Thread(() -> fixture.produce(reviews, "sp", 300));
         producer.start();
-        StreamingFixture.sleepMillis(2000);
+        // Stop mid-stream, once the job demonstrably runs: some sentiments are committed.
+        assertThat(fixture.sentimentCounts(100, Duration.ZERO, Duration.ofSeconds(60)))
+                .hasSizeGreaterThanOrEqualTo(100);
         String savepoint =
                 first.stopWithSavepoint(
                                 false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)

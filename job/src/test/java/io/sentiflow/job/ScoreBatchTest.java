@@ -3,7 +3,6 @@ package io.sentiflow.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sentiflow.schemas.DeadLetter;
-import io.sentiflow.schemas.Sentiment;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.StreamSupport;
@@ -16,11 +15,11 @@ class ScoreBatchTest {
     private static final int MAX_SIZE = 3;
     private static final long MAX_DELAY_MS = 100;
 
-    private static OneInputStreamOperatorTestHarness<TokenizedReview, Sentiment> harness()
+    private static OneInputStreamOperatorTestHarness<TokenizedReview, ScoredReview> harness()
             throws Exception {
         ScoreBatch operator =
                 new ScoreBatch(TestModel.directory().toString(), "cpu", MAX_SIZE, MAX_DELAY_MS);
-        OneInputStreamOperatorTestHarness<TokenizedReview, Sentiment> harness =
+        OneInputStreamOperatorTestHarness<TokenizedReview, ScoredReview> harness =
                 new OneInputStreamOperatorTestHarness<>(operator);
         harness.setProcessingTime(0);
         harness.open();
@@ -40,8 +39,8 @@ class ScoreBatchTest {
     }
 
     private static List<String> scoredIds(
-            OneInputStreamOperatorTestHarness<TokenizedReview, Sentiment> harness) {
-        return harness.extractOutputValues().stream().map(Sentiment::reviewId).toList();
+            OneInputStreamOperatorTestHarness<TokenizedReview, ScoredReview> harness) {
+        return harness.extractOutputValues().stream().map(s -> s.reviewId).toList();
     }
 
     @Test
@@ -56,8 +55,8 @@ class ScoreBatchTest {
                     .as("the full batch's delay timer is cancelled")
                     .isZero();
             assertThat(harness.extractOutputValues())
-                    .allSatisfy(s -> assertThat(s.score()).isBetween(0.0, 1.0))
-                    .allSatisfy(s -> assertThat(s.modelVersion()).isEqualTo("textcnn-test@1"));
+                    .allSatisfy(s -> assertThat(s.score).isBetween(0.0, 1.0))
+                    .allSatisfy(s -> assertThat(s.modelVersion).isEqualTo("textcnn-test@1"));
         }
     }
 
@@ -147,7 +146,7 @@ class ScoreBatchTest {
         ScoreBatch operator =
                 new ScoreBatch(TestModel.directory().toString(), "cpu", MAX_SIZE, MAX_DELAY_MS);
         try (var restored =
-                new OneInputStreamOperatorTestHarness<TokenizedReview, Sentiment>(operator)) {
+                new OneInputStreamOperatorTestHarness<TokenizedReview, ScoredReview>(operator)) {
             restored.initializeState(state);
             restored.open();
             restored.processElement(review("c"));

@@ -27,13 +27,15 @@ final class StreamingFixture {
     final String reviews;
     final String sentiments;
     final String deadLetters;
+    final String health;
 
     StreamingFixture(EmbeddedKafka kafka, String name) throws java.io.IOException {
         this.kafka = kafka;
         this.reviews = name + "-reviews";
         this.sentiments = name + "-sentiments";
         this.deadLetters = name + "-dlq";
-        kafka.createTopics(2, List.of(reviews, sentiments, deadLetters));
+        this.health = name + "-health";
+        kafka.createTopics(2, List.of(reviews, sentiments, deadLetters, health));
     }
 
     /** The job on these topics, unbounded, exactly-once, with frequent checkpoints. */
@@ -43,6 +45,7 @@ final class StreamingFixture {
         values.put(JobConfig.TOPIC_REVIEWS, reviews);
         values.put(JobConfig.TOPIC_SENTIMENTS, sentiments);
         values.put(JobConfig.TOPIC_DEAD_LETTERS, deadLetters);
+        values.put(JobConfig.TOPIC_HEALTH, health);
         values.put(JobConfig.GROUP_ID, reviews + "-job");
         values.put(JobConfig.TRANSACTIONAL_ID_PREFIX, reviews);
         values.put(JobConfig.MODEL_PATH, TestModel.directory().toString());

@@ -37,7 +37,7 @@ public final class TestModel {
     public static synchronized Path directory() {
         if (directory == null) {
             try {
-                Path target = Path.of("target", "test-model-5k");
+                Path target = Path.of("target", "test-model-v3");
                 if (!Files.isRegularFile(target.resolve(ModelManifest.FILE))) {
                     List<LabeledText> reviews = imdb().sample("train", 5000, 11);
                     TrainingOptions options =

@@ -28,6 +28,7 @@ import java.util.stream.Stream;
  * @param validation metrics on the held-out validation rows
  * @param test metrics on a test split, when one was scored (else null)
  * @param referenceHistogram 10-bin histogram of the validation scores
+ * @param referenceOovRate share of validation tokens outside the vocabulary
  * @param files SHA-256 of each file of the directory, by name (the manifest itself excluded)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -39,6 +40,7 @@ public record ModelManifest(
         Evaluation validation,
         Evaluation test,
         long[] referenceHistogram,
+        Double referenceOovRate,
         Map<String, String> files) {
 
     public static final String FILE = "manifest.json";
@@ -63,7 +65,8 @@ public record ModelManifest(
             String createdAt,
             TrainingData data,
             Evaluation validation,
-            Evaluation test)
+            Evaluation test,
+            Double referenceOovRate)
             throws IOException {
         ModelManifest manifest =
                 new ModelManifest(
@@ -74,6 +77,7 @@ public record ModelManifest(
                         validation,
                         test,
                         validation == null ? null : validation.scoreHistogram(),
+                        referenceOovRate,
                         checksums(directory));
         MAPPER.writeValue(directory.resolve(FILE).toFile(), manifest);
         return manifest;
@@ -90,6 +94,7 @@ public record ModelManifest(
                         validation,
                         testEvaluation,
                         referenceHistogram,
+                        referenceOovRate,
                         files);
         MAPPER.writeValue(directory.resolve(FILE).toFile(), updated);
         return updated;

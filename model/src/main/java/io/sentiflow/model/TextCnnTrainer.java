@@ -182,7 +182,8 @@ public final class TextCnnTrainer {
                 Instant.now().toString(),
                 new ModelManifest.TrainingData(source, training.size(), fingerprint(training)),
                 validationEvaluation,
-                null);
+                null,
+                unknownRate(validationSet));
         return new TrainingResult(
                 outputDirectory,
                 epochs,
@@ -311,6 +312,19 @@ public final class TextCnnTrainer {
             }
         }
         return correct / (double) Math.max(1, scores.length);
+    }
+
+    /** Share of tokens that map to {@link Vocabulary#UNK}: the drift reference for the stream. */
+    private static double unknownRate(List<Example> examples) {
+        long unknown = 0;
+        long tokens = 0;
+        for (Example e : examples) {
+            for (int id : e.ids()) {
+                unknown += id == Vocabulary.UNK ? 1 : 0;
+            }
+            tokens += e.ids().length;
+        }
+        return tokens == 0 ? 0 : unknown / (double) tokens;
     }
 
     private static boolean[] labels(List<Example> examples) {

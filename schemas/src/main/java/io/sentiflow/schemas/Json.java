@@ -89,6 +89,19 @@ public final class Json {
         return strict(value, Sentiment.class);
     }
 
+    /** Parses a model-health value; the optional fields may be absent. */
+    public static ModelHealth modelHealth(byte[] value) {
+        try {
+            return MAPPER.readValue(value, ModelHealth.class);
+        } catch (IOException e) {
+            if (e.getCause() instanceof ContractViolation violation) {
+                throw violation;
+            }
+            throw new ContractViolation(
+                    DeadLetter.Reason.INVALID_JSON, "ModelHealth: " + e.getMessage());
+        }
+    }
+
     /** Parses a dead-letter value; every field is required. */
     public static DeadLetter deadLetter(byte[] value) {
         return strict(value, DeadLetter.class);

@@ -39,6 +39,7 @@ class ContractsTest {
                         case REVIEW_V1 -> Json.review(bytes);
                         case SENTIMENT_V1 -> Json.sentiment(bytes);
                         case DEAD_LETTER_V1 -> Json.deadLetter(bytes);
+                        case MODEL_HEALTH_V1 -> Json.modelHealth(bytes);
                     };
             byte[] written = Json.toBytes(parsed);
             assertThat(validator.validate(contract, written)).as(resource).isEmpty();

@@ -1,0 +1,108 @@
+package io.sentiflow.job;
+
+import io.sentiflow.model.ModelManifest;
+import io.sentiflow.schemas.ModelHealth;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * Turns scored reviews, batches and dead letters into one {@code model-health.v1} record per model
+ * version per processing-time window, with drift against the model's training reference.
+ *
+ * <p>A custom operator, not a window, so the last partial window is still reported when a bounded
+ * input ends. Runs at parallelism 1: it sees every event of the job. Health is monitoring, not
+ * data: a window in progress at a failure is not replayed.
+ */
+public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
+        implements OneInputStreamOperator<HealthEvent, ModelHealth>, BoundedOneInput {
+    private static final long serialVersionUID = 1L;
+
+    private final String modelPath;
+    private final long windowMs;
+    private final HealthAccumulator.Thresholds thresholds;
+
+    private transient long[] reference;
+    private transient Double referenceOov;
+    private transient long windowStart;
+    private transient Map<String, HealthAccumulator> byVersion;
+    private transient Map<String, Long> deadLetters;
+
+    public AggregateHealth(
+            String modelPath,
+            long windowMs,
+            double driftThreshold,
+            double errorRateThreshold,
+            long p99ThresholdMs) {
+        this.modelPath = modelPath;
+        this.windowMs = windowMs;
+        this.thresholds =
+                new HealthAccumulator.Thresholds(
+                        driftThreshold, errorRateThreshold, p99ThresholdMs);
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        ModelManifest manifest = ModelManifest.verify(Path.of(modelPath));
+        reference = manifest.referenceHistogram();
+        referenceOov = manifest.referenceOovRate();
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        startWindow(now - Math.floorMod(now, windowMs));
+    }
+
+    private void startWindow(long start) {
+        windowStart = start;
+        byVersion = new LinkedHashMap<>();
+        deadLetters = new TreeMap<>();
+        getProcessingTimeService()
+                .registerTimer(
+                        start + windowMs,
+                        time -> {
+                            emit(start + windowMs);
+                            startWindow(start + windowMs);
+                        });
+    }
+
+    @Override
+    public void processElement(StreamRecord<HealthEvent> element) {
+        HealthEvent event = element.getValue();
+        if (event.scored != null) {
+            byVersion
+                    .computeIfAbsent(event.scored.modelVersion, HealthAccumulator::new)
+                    .add(event.scored);
+        } else if (event.batch != null) {
+            byVersion
+                    .computeIfAbsent(event.batch.modelVersion, HealthAccumulator::new)
+                    .add(event.batch);
+        } else if (event.deadLetterReason != null) {
+            deadLetters.merge(event.deadLetterReason, 1L, Long::sum);
+        }
+    }
+
+    private void emit(long end) {
+        for (HealthAccumulator accumulator : byVersion.values()) {
+            output.collect(
+                    new StreamRecord<>(
+                            accumulator.toRecord(
+                                    windowStart,
+                                    end,
+                                    deadLetters,
+                                    reference,
+                                    referenceOov,
+                                    thresholds)));
+        }
+        byVersion = new LinkedHashMap<>();
+        deadLetters = new TreeMap<>();
+    }
+
+    @Override
+    public void endInput() {
+        emit(getProcessingTimeService().getCurrentProcessingTime());
+    }
+}

@@ -1,0 +1,148 @@
+package io.sentiflow.job;
+
+import io.sentiflow.schemas.Labels;
+import io.sentiflow.schemas.ModelHealth;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/** One model version's figures over one window; plain Java, no Flink. */
+final class HealthAccumulator {
+    static final int BINS = 10;
+
+    /** When a window is flagged. */
+    record Thresholds(double drift, double errorRate, long p99LatencyMs)
+            implements java.io.Serializable {}
+
+    private final String modelVersion;
+    private String device;
+    private long scored;
+    private long positives;
+    private double scoreSum;
+    private final long[] histogram = new long[BINS];
+    private final Histogram latency = new Histogram(3_600_000L, 3);
+    private long batches;
+    private long batchSizeSum;
+    private int batchSizeMax;
+    private final Histogram inference = new Histogram(600_000L, 3);
+    private long tokens;
+    private long unknownTokens;
+    private long truePositives;
+    private long falsePositives;
+    private long trueNegatives;
+    private long falseNegatives;
+
+    HealthAccumulator(String modelVersion) {
+        this.modelVersion = modelVersion;
+    }
+
+    void add(ScoredReview review) {
+        device = review.device;
+        scored++;
+        boolean positive = review.score >= 0.5;
+        positives += positive ? 1 : 0;
+        scoreSum += review.score;
+        histogram[Math.min(BINS - 1, Math.max(0, (int) (review.score * BINS)))]++;
+        latency.recordValue(
+                Math.min(latency.getHighestTrackableValue(), Math.max(0, review.latencyMs)));
+        tokens += review.tokens;
+        unknownTokens += review.unknownTokens;
+        if (review.label != null) {
+            boolean actual = Labels.POSITIVE.equals(review.label);
+            if (positive && actual) truePositives++;
+            else if (positive) falsePositives++;
+            else if (actual) falseNegatives++;
+            else trueNegatives++;
+        }
+    }
+
+    void add(BatchStats batch) {
+        batches++;
+        batchSizeSum += batch.size;
+        batchSizeMax = Math.max(batchSizeMax, batch.size);
+        inference.recordValue(
+                Math.min(inference.getHighestTrackableValue(), Math.max(0, batch.inferenceMillis)));
+    }
+
+    /** The window's record; {@code reference} is the training score histogram, or null. */
+    ModelHealth toRecord(
+            long start,
+            long end,
+            Map<String, Long> deadLetters,
+            long[] reference,
+            Double referenceOov,
+            Thresholds thresholds) {
+        double seconds = Math.max(1e-3, (end - start) / 1000.0);
+        long labelled = truePositives + falsePositives + trueNegatives + falseNegatives;
+        Double drift =
+                reference == null || scored == 0
+                        ? null
+                        : populationStabilityIndex(histogram, reference);
+        ModelHealth.Latency latencyMs =
+                new ModelHealth.Latency(
+                        latency.getValueAtPercentile(50),
+                        latency.getValueAtPercentile(95),
+                        latency.getValueAtPercentile(99),
+                        latency.getMaxValue());
+        long errors = deadLetters.values().stream().mapToLong(Long::longValue).sum();
+        List<String> alerts = new ArrayList<>();
+        if (drift != null && drift > thresholds.drift()) {
+            alerts.add("drift");
+        }
+        if (scored + errors > 0 && errors / (double) (scored + errors) > thresholds.errorRate()) {
+            alerts.add("error-rate");
+        }
+        if (latencyMs.p99() > thresholds.p99LatencyMs()) {
+            alerts.add("p99-latency");
+        }
+        return new ModelHealth(
+                start,
+                end,
+                modelVersion,
+                device,
+                scored,
+                scored / seconds,
+                latencyMs,
+                batches == 0 ? 0 : batchSizeSum / (double) batches,
+                batchSizeMax,
+                inference.getValueAtPercentile(50),
+                inference.getValueAtPercentile(99),
+                deadLetters,
+                scored == 0 ? 0 : positives / (double) scored,
+                scored == 0 ? 0 : scoreSum / scored,
+                histogram.clone(),
+                drift,
+                tokens == 0 ? 0 : unknownTokens / (double) tokens,
+                referenceOov,
+                labelled,
+                labelled == 0 ? null : (truePositives + trueNegatives) / (double) labelled,
+                truePositives + falsePositives == 0
+                        ? null
+                        : truePositives / (double) (truePositives + falsePositives),
+                truePositives + falseNegatives == 0
+                        ? null
+                        : truePositives / (double) (truePositives + falseNegatives),
+                alerts);
+    }
+
+    /**
+     * PSI = Σ (p − q) · ln(p / q) over the bins, with empty bins smoothed; under 0.1 is usually
+     * read as stable, over 0.2 as a real shift.
+     */
+    static double populationStabilityIndex(long[] actual, long[] reference) {
+        double actualTotal = 0;
+        double referenceTotal = 0;
+        for (int i = 0; i < BINS; i++) {
+            actualTotal += actual[i];
+            referenceTotal += reference[i];
+        }
+        double psi = 0;
+        for (int i = 0; i < BINS; i++) {
+            double p = Math.max(1e-4, actual[i] / actualTotal);
+            double q = Math.max(1e-4, reference[i] / referenceTotal);
+            psi += (p - q) * Math.log(p / q);
+        }
+        return psi;
+    }
+}

@@ -1,0 +1,190 @@
+package io.sentiflow.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import io.sentiflow.local.EmbeddedKafka;
+import io.sentiflow.local.KafkaClients;
+import io.sentiflow.model.SentimentScorer;
+import io.sentiflow.model.data.LabeledText;
+import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.ModelHealth;
+import io.sentiflow.schemas.Review;
+import io.sentiflow.schemas.SchemaValidator;
+import io.sentiflow.schemas.Schemas;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The model-health topic on real parts: its figures against an offline evaluation, and drift. */
+class ModelHealthEndToEndTest {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    /**
+     * Runs the job over {@code reviews} (labelled) plus {@code malformed}, and returns its health
+     * records.
+     */
+    private static List<ModelHealth> healthOf(
+            String name, List<LabeledText> reviews, List<byte[]> malformed) throws Exception {
+        StreamingFixture fixture = new StreamingFixture(kafka, name);
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+            for (int i = 0; i < reviews.size(); i++) {
+                String id = name + "-" + i;
+                Review review =
+                        new Review(
+                                id,
+                                reviews.get(i).text(),
+                                reviews.get(i).positive() ? "positive" : "negative",
+                                "test",
+                                null);
+                producer.send(
+                        new ProducerRecord<>(
+                                fixture.reviews,
+                                id.getBytes(StandardCharsets.UTF_8),
+                                Json.toBytes(review)));
+            }
+            for (byte[] bad : malformed) {
+                producer.send(new ProducerRecord<>(fixture.reviews, bad));
+            }
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        SentimentJob.fromConfig(
+                        fixture.config(
+                                Map.of(
+                                        JobConfig.BOUNDED,
+                                        "true",
+                                        JobConfig.HEALTH_WINDOW_MS,
+                                        "60000")))
+                .execute(env);
+        SchemaValidator validator = new SchemaValidator();
+        List<ModelHealth> records = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record :
+                KafkaClients.readUntil(
+                        kafka.bootstrapServers(),
+                        fixture.health,
+                        r ->
+                                r.stream()
+                                                .mapToLong(
+                                                        x ->
+                                                                Json.modelHealth(x.value())
+                                                                        .reviewsScored())
+                                                .sum()
+                                        >= reviews.size(),
+                        Duration.ofSeconds(60))) {
+            assertThat(validator.validate(Schemas.MODEL_HEALTH_V1, record.value())).isEmpty();
+            records.add(Json.modelHealth(record.value()));
+        }
+        return records;
+    }
+
+    @Test
+    void healthShouldAgreeWithAnOfflineEvaluationOfTheSameReviews() throws Exception {
+        List<LabeledText> reviews = TestModel.imdb().sample("test", 300, 91);
+        List<ModelHealth> records =
+                healthOf(
+                        "agree",
+                        reviews,
+                        List.of(
+                                "{\"id\": \"x\", \"text\": ".getBytes(StandardCharsets.UTF_8),
+                                "{\"text\": \"no id\"}".getBytes(StandardCharsets.UTF_8),
+                                "{\"id\": \"e\", \"text\": \"<br />\"}"
+                                        .getBytes(StandardCharsets.UTF_8)));
+
+        long scored = 0, labelled = 0, positives = 0;
+        double correct = 0;
+        Map<String, Long> deadLetters = new java.util.TreeMap<>();
+        for (ModelHealth h : records) {
+            assertThat(h.modelVersion()).isEqualTo("textcnn-test@1");
+            scored += h.reviewsScored();
+            labelled += h.labelled();
+            correct += h.accuracy() * h.labelled();
+            positives += Math.round(h.positiveRate() * h.reviewsScored());
+            h.deadLetters().forEach((reason, count) -> deadLetters.merge(reason, count, Long::sum));
+            assertThat(h.drift())
+                    .as("IMDB test reviews against the IMDB reference")
+                    .isLessThan(0.2);
+            assertThat(h.alerts()).doesNotContain("drift");
+            assertThat(h.batchSizeMax()).isPositive();
+            assertThat(h.oovRate()).isBetween(0.0, 0.5);
+        }
+        assertThat(scored).isEqualTo(300);
+        assertThat(labelled).isEqualTo(300);
+        assertThat(deadLetters)
+                .containsEntry("INVALID_JSON", 1L)
+                .containsEntry("MISSING_FIELD", 1L)
+                .containsEntry("EMPTY_TEXT", 1L);
+
+        try (SentimentScorer scorer = SentimentScorer.load(TestModel.directory(), Device.cpu())) {
+            float[] scores = scorer.scoreTexts(reviews.stream().map(LabeledText::text).toList());
+            long offlineCorrect = 0, offlinePositive = 0;
+            for (int i = 0; i < scores.length; i++) {
+                offlinePositive += scores[i] >= 0.5f ? 1 : 0;
+                offlineCorrect += (scores[i] >= 0.5f) == reviews.get(i).positive() ? 1 : 0;
+            }
+            assertThat(correct / labelled).isCloseTo(offlineCorrect / 300.0, within(1e-9));
+            assertThat(positives).isEqualTo(offlinePositive);
+        }
+    }
+
+    @Test
+    void aShiftedStreamShouldCrossTheDriftThresholdAndBeFlagged() throws Exception {
+        // Reviews in words the model never saw, as when a producer starts sending another language.
+        Random random = new Random(5);
+        List<LabeledText> shifted = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            StringBuilder text = new StringBuilder();
+            for (int w = 0; w < 40; w++) {
+                for (int c = 0; c < 7; c++) {
+                    text.append((char) ('a' + random.nextInt(26)));
+                }
+                text.append(' ');
+            }
+            shifted.add(new LabeledText(text.toString(), random.nextBoolean()));
+        }
+        List<ModelHealth> records = healthOf("shifted", shifted, List.of());
+        assertThat(records)
+                .isNotEmpty()
+                .allSatisfy(
+                        h -> {
+                            assertThat(h.drift()).isGreaterThan(0.2);
+                            assertThat(h.alerts()).contains("drift");
+                            assertThat(h.oovRate()).isGreaterThan(0.9);
+                            assertThat(h.referenceOovRate()).isLessThan(0.2);
+                        });
+    }
+}

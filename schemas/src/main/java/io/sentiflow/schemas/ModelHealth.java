@@ -1,0 +1,73 @@
+package io.sentiflow.schemas;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How one model version did in one window ({@code model-health.v1}), on the model-health topic.
+ *
+ * @param windowStart window start, epoch milliseconds
+ * @param windowEnd window end, epoch milliseconds
+ * @param modelVersion the model version the figures are about
+ * @param device where it scores, e.g. {@code cpu()} or {@code gpu(0)}
+ * @param reviewsScored sentiments emitted in the window
+ * @param throughputPerSecond reviewsScored over the window length
+ * @param latencyMs Kafka timestamp → scored, in milliseconds
+ * @param batchSizeMean mean reviews per scored batch
+ * @param batchSizeMax largest batch
+ * @param inferenceMsP50 median model time per batch
+ * @param inferenceMsP99 99th percentile model time per batch
+ * @param deadLetters dead letters of the window by reason code (all versions)
+ * @param positiveRate share of positive sentiments
+ * @param meanScore mean P(positive)
+ * @param scoreHistogram 10 bins of scores, [0, 0.1) … [0.9, 1]
+ * @param drift population stability index of the score histogram against the model's training
+ *     reference; null when the model has no reference
+ * @param oovRate share of tokens not in the vocabulary
+ * @param referenceOovRate the same share on the model's validation data; null when unknown
+ * @param labelled reviews of the window whose true label is known
+ * @param accuracy accuracy on the labelled reviews; null when none
+ * @param precision precision of positive on the labelled reviews; null when undefined
+ * @param recall recall of positive on the labelled reviews; null when undefined
+ * @param alerts names of the thresholds crossed: drift, error-rate, p99-latency
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ModelHealth(
+        long windowStart,
+        long windowEnd,
+        String modelVersion,
+        String device,
+        long reviewsScored,
+        double throughputPerSecond,
+        Latency latencyMs,
+        double batchSizeMean,
+        int batchSizeMax,
+        double inferenceMsP50,
+        double inferenceMsP99,
+        Map<String, Long> deadLetters,
+        double positiveRate,
+        double meanScore,
+        long[] scoreHistogram,
+        Double drift,
+        double oovRate,
+        Double referenceOovRate,
+        long labelled,
+        Double accuracy,
+        Double precision,
+        Double recall,
+        List<String> alerts) {
+
+    /** Latency percentiles in milliseconds. */
+    public record Latency(long p50, long p95, long p99, long max) {}
+
+    public ModelHealth {
+        Contracts.require(modelVersion, "modelVersion", "ModelHealth");
+        Contracts.require(latencyMs, "latencyMs", "ModelHealth");
+        Contracts.require(deadLetters, "deadLetters", "ModelHealth");
+        Contracts.require(scoreHistogram, "scoreHistogram", "ModelHealth");
+        Contracts.require(alerts, "alerts", "ModelHealth");
+        deadLetters = Map.copyOf(deadLetters);
+        alerts = List.copyOf(alerts);
+    }
+}
