@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -33,6 +35,9 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
     private transient Map<String, HealthAccumulator> byVersion;
     private transient Map<String, Long> deadLetters;
 
+    /** The last window's record of each model version, behind the per-version gauges. */
+    private transient Map<String, ModelHealth> latest;
+
     public AggregateHealth(
             String modelPath,
             long windowMs,
@@ -52,6 +57,7 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
         ModelManifest manifest = ModelManifest.verify(Path.of(modelPath));
         reference = manifest.referenceHistogram();
         referenceOov = manifest.referenceOovRate();
+        latest = new java.util.HashMap<>();
         long now = getProcessingTimeService().getCurrentProcessingTime();
         startWindow(now - Math.floorMod(now, windowMs));
     }
@@ -87,18 +93,32 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
 
     private void emit(long end) {
         for (HealthAccumulator accumulator : byVersion.values()) {
-            output.collect(
-                    new StreamRecord<>(
-                            accumulator.toRecord(
-                                    windowStart,
-                                    end,
-                                    deadLetters,
-                                    reference,
-                                    referenceOov,
-                                    thresholds)));
+            ModelHealth record =
+                    accumulator.toRecord(
+                            windowStart, end, deadLetters, reference, referenceOov, thresholds);
+            if (latest.put(record.modelVersion(), record) == null) {
+                registerGauges(record.modelVersion());
+            }
+            output.collect(new StreamRecord<>(record));
         }
         byVersion = new LinkedHashMap<>();
         deadLetters = new TreeMap<>();
+    }
+
+    /** Gauges of the last window per model version, for Prometheus (label {@code modelVersion}). */
+    private void registerGauges(String version) {
+        MetricGroup group = getMetricGroup().addGroup("modelVersion", version);
+        group.gauge("drift", (Gauge<Double>) () -> orZero(latest.get(version).drift()));
+        group.gauge(
+                "throughputPerSecond",
+                (Gauge<Double>) () -> latest.get(version).throughputPerSecond());
+        group.gauge("positiveRate", (Gauge<Double>) () -> latest.get(version).positiveRate());
+        group.gauge("accuracy", (Gauge<Double>) () -> orZero(latest.get(version).accuracy()));
+        group.gauge("latencyP99Ms", (Gauge<Long>) () -> latest.get(version).latencyMs().p99());
+    }
+
+    private static double orZero(Double value) {
+        return value == null ? 0 : value;
     }
 
     @Override

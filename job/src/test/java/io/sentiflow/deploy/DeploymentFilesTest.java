@@ -300,7 +300,10 @@ class DeploymentFilesTest {
                         "batchWaitMillis",
                         "reason_deadLetters",
                         "inFlightReviews",
-                        "latencyMillis");
+                        "latencyMillis",
+                        "modelVersion_drift",
+                        "modelVersion_throughputPerSecond",
+                        "modelVersion_accuracy");
         for (JsonNode panel : dashboard.path("panels")) {
             for (JsonNode target : panel.path("targets")) {
                 java.util.regex.Matcher m =
