@@ -107,6 +107,15 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     String bootstrapServers;
 
     @Option(
+            names = "--kafka-config",
+            description =
+                    "With --bootstrap-servers: a properties file of Kafka client settings (security.protocol, sasl.*, ssl.*); SENTIFLOW_KAFKA_* variables too.")
+    Path clientConfig;
+
+    /** Client settings for an external Kafka; none for the embedded one. */
+    private Properties client = new Properties();
+
+    @Option(
             names = "--parallelism",
             defaultValue = "2",
             description = "Job parallelism (default: ${DEFAULT-VALUE}).")
@@ -137,6 +146,9 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         EmbeddedKafka embedded = null;
         try {
             String brokers = bootstrapServers;
+            if (brokers != null) {
+                client = KafkaOptions.clientProperties(clientConfig);
+            }
             if (brokers == null) {
                 System.out.println("starting an embedded Kafka broker (KRaft) on 127.0.0.1 ...");
                 embedded = EmbeddedKafka.start();
@@ -158,34 +170,33 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                 model, Optional.ofNullable(data), trainLimit, trainEpochs, embeddingSize);
     }
 
-    private static void createTopics(String brokers) throws Exception {
-        try (Admin admin =
-                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
+    private Properties adminProperties(String brokers) {
+        Properties props = new Properties();
+        props.putAll(client);
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
+        return props;
+    }
+
+    private void createTopics(String brokers) throws Exception {
+        try (Admin admin = Admin.create(adminProperties(brokers))) {
             KafkaClients.createTopics(admin, 2, List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS, HEALTH));
         }
     }
 
     private int run(String brokers, Path modelDirectory, long runStart) throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
-        JobConfig config =
-                JobConfig.of(
-                        Map.of(
-                                JobConfig.BOOTSTRAP_SERVERS,
-                                brokers,
-                                JobConfig.MODEL_PATH,
-                                modelDirectory.toAbsolutePath().toString(),
-                                JobConfig.GROUP_ID,
-                                "sentiflow-demo-" + run,
-                                JobConfig.STARTING_OFFSETS,
-                                "timestamp:" + runStart,
-                                JobConfig.BATCH_MAX_SIZE,
-                                String.valueOf(batchSize),
-                                JobConfig.CHECKPOINT_INTERVAL_MS,
-                                "1000",
-                                JobConfig.TRANSACTIONAL_ID_PREFIX,
-                                "sentiflow-demo-" + run,
-                                JobConfig.PARALLELISM,
-                                String.valueOf(parallelism)));
+        Map<String, String> settings = new HashMap<>();
+        settings.put(JobConfig.BOOTSTRAP_SERVERS, brokers);
+        settings.put(JobConfig.MODEL_PATH, modelDirectory.toAbsolutePath().toString());
+        settings.put(JobConfig.GROUP_ID, "sentiflow-demo-" + run);
+        settings.put(JobConfig.STARTING_OFFSETS, "timestamp:" + runStart);
+        settings.put(JobConfig.BATCH_MAX_SIZE, String.valueOf(batchSize));
+        settings.put(JobConfig.CHECKPOINT_INTERVAL_MS, "1000");
+        settings.put(JobConfig.TRANSACTIONAL_ID_PREFIX, "sentiflow-demo-" + run);
+        settings.put(JobConfig.PARALLELISM, String.valueOf(parallelism));
+        client.forEach(
+                (key, value) -> settings.put(JobConfig.KAFKA_PREFIX + key, String.valueOf(value)));
+        JobConfig config = JobConfig.of(settings);
         int port = webUiPort > 0 ? webUiPort : EmbeddedKafka.freePort();
         StreamExecutionEnvironment env = LocalFlink.environment(port, parallelism);
         JobClient job = SentimentJob.fromConfig(config).executeAsync(env);
@@ -211,7 +222,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
         long nextLine = System.nanoTime();
         try (KafkaConsumer<byte[], byte[]> consumer =
-                KafkaClients.consumer(brokers, new Properties(), true)) {
+                KafkaClients.consumer(brokers, client, true)) {
             consumer.subscribe(List.of(SENTIMENTS, DEAD_LETTERS));
             while (System.nanoTime() < deadline
                     && (stats.scored() < reviews.size()
@@ -259,8 +270,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             List<LabeledText> reviews,
             Map<String, Long> producedAt,
             AtomicInteger sent) {
-        try (KafkaProducer<byte[], byte[]> producer =
-                KafkaClients.producer(brokers, new Properties())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(brokers, client)) {
             long start = System.nanoTime();
             for (byte[] malformed : MALFORMED) {
                 producer.send(new ProducerRecord<>(REVIEWS, malformed));

@@ -28,13 +28,16 @@ public final class KafkaOptions {
                     "Properties file with Kafka client settings (security.protocol, sasl.*, ssl.*).")
     Path clientConfig;
 
-    /**
-     * Client settings: the file first, then {@code SENTIFLOW_KAFKA_SASL_MECHANISM}-style variables.
-     */
+    /** Client settings: the file first, then {@code SENTIFLOW_KAFKA_*} variables. */
     public Properties clientProperties() throws IOException {
+        return clientProperties(clientConfig);
+    }
+
+    /** Client settings from {@code file} (may be null), then from the environment. */
+    static Properties clientProperties(Path file) throws IOException {
         Properties properties = new Properties();
-        if (clientConfig != null) {
-            try (Reader reader = Files.newBufferedReader(clientConfig, StandardCharsets.UTF_8)) {
+        if (file != null) {
+            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 properties.load(reader);
             }
         }

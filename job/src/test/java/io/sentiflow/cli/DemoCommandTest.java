@@ -101,4 +101,42 @@ class DemoCommandTest {
             return false;
         }
     }
+
+    @Test
+    void demoShouldUseAnExternalSecuredKafkaWithCredentialsFromAFile(@TempDir Path workspace)
+            throws IOException {
+        java.util.Map<String, String> users = new java.util.LinkedHashMap<>();
+        users.put("admin", "admin-pw");
+        users.put("demo", "demo-secret-77");
+        try (io.sentiflow.local.EmbeddedKafka kafka =
+                io.sentiflow.local.EmbeddedKafka.startWithSaslPlain(
+                        users, java.util.List.of("demo"))) {
+            Path clientConfig = workspace.resolve("client.properties");
+            java.util.Properties credentials =
+                    io.sentiflow.local.EmbeddedKafka.saslClient("demo", "demo-secret-77");
+            try (var out = java.nio.file.Files.newBufferedWriter(clientConfig)) {
+                credentials.store(out, null);
+            }
+            ConsoleCapture.Result result =
+                    ConsoleCapture.run(
+                            "demo",
+                            "--count",
+                            "30",
+                            "--rate",
+                            "100",
+                            "--bootstrap-servers",
+                            kafka.bootstrapServers(),
+                            "--kafka-config",
+                            clientConfig.toString(),
+                            "--model",
+                            TestModel.directory().toString(),
+                            "--data",
+                            TestModel.imdb().directory().toString());
+            assertThat(result.exitCode()).as(result.out()).isZero();
+            assertThat(result.out())
+                    .contains("Kafka: " + kafka.bootstrapServers())
+                    .contains("scored 30,");
+            assertThat(result.out() + result.err()).doesNotContain("demo-secret-77");
+        }
+    }
 }
