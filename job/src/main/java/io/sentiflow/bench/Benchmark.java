@@ -225,13 +225,15 @@ public final class Benchmark {
             EmbeddedKafka kafka, double rate, int batchSize, long delayMs, String name)
             throws Exception {
         String output = name + "-sentiments";
-        kafka.createTopics(2, List.of(name, output, name + "-dlq", name + "-health"));
+        kafka.createTopics(
+                2, List.of(name, output, name + "-dlq", name + "-health", name + "-labels"));
         Map<String, String> values = new LinkedHashMap<>(jobSettings(batchSize, delayMs));
         values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         values.put(JobConfig.TOPIC_REVIEWS, name);
         values.put(JobConfig.TOPIC_SENTIMENTS, output);
         values.put(JobConfig.TOPIC_DEAD_LETTERS, name + "-dlq");
         values.put(JobConfig.TOPIC_HEALTH, name + "-health");
+        values.put(JobConfig.TOPIC_LABELS, name + "-labels");
         values.put(JobConfig.GROUP_ID, name);
         values.put(JobConfig.DELIVERY, "at-least-once");
         values.put(JobConfig.CHECKPOINT_INTERVAL_MS, "10000");

@@ -44,13 +44,14 @@ final class StreamRun {
             String name)
             throws Exception {
         String output = name + "-sentiments";
-        kafka.createTopics(2, List.of(output, name + "-dlq", name + "-health"));
+        kafka.createTopics(2, List.of(output, name + "-dlq", name + "-health", name + "-labels"));
         Map<String, String> values = new HashMap<>(settings);
         values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         values.put(JobConfig.TOPIC_REVIEWS, reviewsTopic);
         values.put(JobConfig.TOPIC_SENTIMENTS, output);
         values.put(JobConfig.TOPIC_DEAD_LETTERS, name + "-dlq");
         values.put(JobConfig.TOPIC_HEALTH, name + "-health");
+        values.put(JobConfig.TOPIC_LABELS, name + "-labels");
         values.put(JobConfig.GROUP_ID, name);
         values.put(JobConfig.BOUNDED, "true");
         values.put(JobConfig.DELIVERY, "at-least-once");

@@ -50,6 +50,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     private static final String SENTIMENTS = "sentiments";
     private static final String DEAD_LETTERS = "reviews-dlq";
     private static final String HEALTH = "model-health";
+    private static final String LABELS = "review-labels";
 
     /** Malformed messages the demo mixes in, to show the dead-letter topic at work. */
     private static final List<byte[]> MALFORMED =
@@ -179,7 +180,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
     private void createTopics(String brokers) throws Exception {
         try (Admin admin = Admin.create(adminProperties(brokers))) {
-            KafkaClients.createTopics(admin, 2, List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS, HEALTH));
+            KafkaClients.createTopics(
+                    admin, 2, List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS, HEALTH, LABELS));
         }
     }
 

@@ -86,6 +86,10 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
             byVersion
                     .computeIfAbsent(event.batch.modelVersion, HealthAccumulator::new)
                     .add(event.batch);
+        } else if (event.feedback != null) {
+            byVersion
+                    .computeIfAbsent(event.feedback.modelVersion, HealthAccumulator::new)
+                    .addLabelled(event.feedback.predictedPositive, event.feedback.actualPositive);
         } else if (event.deadLetterReason != null) {
             deadLetters.merge(event.deadLetterReason, 1L, Long::sum);
         }

@@ -49,12 +49,16 @@ final class HealthAccumulator {
         tokens += review.tokens;
         unknownTokens += review.unknownTokens;
         if (review.label != null) {
-            boolean actual = Labels.POSITIVE.equals(review.label);
-            if (positive && actual) truePositives++;
-            else if (positive) falsePositives++;
-            else if (actual) falseNegatives++;
-            else trueNegatives++;
+            addLabelled(positive, Labels.POSITIVE.equals(review.label));
         }
+    }
+
+    /** A prediction with its true label, from the review itself or from later feedback. */
+    void addLabelled(boolean predicted, boolean actual) {
+        if (predicted && actual) truePositives++;
+        else if (predicted) falsePositives++;
+        else if (actual) falseNegatives++;
+        else trueNegatives++;
     }
 
     void add(BatchStats batch) {

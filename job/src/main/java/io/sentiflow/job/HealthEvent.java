@@ -7,6 +7,7 @@ public class HealthEvent {
     public ScoredReview scored;
     public BatchStats batch;
     public String deadLetterReason;
+    public LabelledPrediction feedback;
 
     public HealthEvent() {}
 
@@ -19,6 +20,12 @@ public class HealthEvent {
     public static HealthEvent of(BatchStats batch) {
         HealthEvent event = new HealthEvent();
         event.batch = batch;
+        return event;
+    }
+
+    public static HealthEvent of(LabelledPrediction feedback) {
+        HealthEvent event = new HealthEvent();
+        event.feedback = feedback;
         return event;
     }
 

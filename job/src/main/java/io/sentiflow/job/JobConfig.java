@@ -28,6 +28,8 @@ public final class JobConfig implements Serializable {
     public static final String TOPIC_SENTIMENTS = "topic.sentiments";
     public static final String TOPIC_DEAD_LETTERS = "topic.dead-letters";
     public static final String TOPIC_HEALTH = "topic.health";
+    public static final String TOPIC_LABELS = "topic.labels";
+    public static final String LABELS_TTL_MS = "labels.ttl-ms";
     public static final String HEALTH_WINDOW_MS = "health.window-ms";
     public static final String HEALTH_DRIFT_THRESHOLD = "health.drift-threshold";
     public static final String HEALTH_ERROR_RATE_THRESHOLD = "health.error-rate-threshold";
@@ -64,6 +66,8 @@ public final class JobConfig implements Serializable {
         d.put(TOPIC_SENTIMENTS, "sentiments");
         d.put(TOPIC_DEAD_LETTERS, "reviews-dlq");
         d.put(TOPIC_HEALTH, "model-health");
+        d.put(TOPIC_LABELS, "review-labels");
+        d.put(LABELS_TTL_MS, "3600000");
         d.put(HEALTH_WINDOW_MS, "10000");
         d.put(HEALTH_DRIFT_THRESHOLD, "0.2");
         d.put(HEALTH_ERROR_RATE_THRESHOLD, "0.05");
@@ -158,6 +162,7 @@ public final class JobConfig implements Serializable {
         positive(REVIEW_MAX_BYTES);
         positive(CHECKPOINT_INTERVAL_MS);
         positive(HEALTH_WINDOW_MS);
+        positive(LABELS_TTL_MS);
         positive(HEALTH_P99_THRESHOLD_MS);
         if (!(doubleValue(HEALTH_DRIFT_THRESHOLD) > 0)
                 || !(doubleValue(HEALTH_ERROR_RATE_THRESHOLD) >= 0)) {
@@ -217,6 +222,14 @@ public final class JobConfig implements Serializable {
             throw new IllegalArgumentException(
                     key + " must be a number, got '" + values.get(key) + "'");
         }
+    }
+
+    public String labelsTopic() {
+        return values.get(TOPIC_LABELS);
+    }
+
+    public long labelsTtlMs() {
+        return longValue(LABELS_TTL_MS);
     }
 
     public String healthTopic() {

@@ -23,10 +23,19 @@ public final class KafkaIo {
     private KafkaIo() {}
 
     public static KafkaSource<KafkaRecord> reviewSource(JobConfig config) {
+        return source(config, config.reviewsTopic());
+    }
+
+    /** The review-labels topic, read like the reviews (same offsets, same boundedness). */
+    public static KafkaSource<KafkaRecord> labelSource(JobConfig config) {
+        return source(config, config.labelsTopic());
+    }
+
+    private static KafkaSource<KafkaRecord> source(JobConfig config, String topic) {
         KafkaSourceBuilder<KafkaRecord> builder =
                 KafkaSource.<KafkaRecord>builder()
                         .setBootstrapServers(config.bootstrapServers())
-                        .setTopics(config.reviewsTopic())
+                        .setTopics(topic)
                         .setGroupId(config.groupId())
                         .setDeserializer(new KafkaRecordDeserializer())
                         .setProperties(config.kafkaProperties())

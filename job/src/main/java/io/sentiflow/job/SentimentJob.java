@@ -2,6 +2,7 @@ package io.sentiflow.job;
 
 import io.sentiflow.schemas.DeadLetter;
 import io.sentiflow.schemas.ModelHealth;
+import io.sentiflow.schemas.ReviewLabel;
 import io.sentiflow.schemas.Sentiment;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -24,6 +25,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class SentimentJob {
     private final JobConfig config;
     private final Source<KafkaRecord, ?, ?> source;
+    private final Source<KafkaRecord, ?, ?> labels;
     private final Sink<Sentiment> sentiments;
     private final Sink<DeadLetter> deadLetters;
     private final Sink<ModelHealth> health;
@@ -31,11 +33,13 @@ public final class SentimentJob {
     public SentimentJob(
             JobConfig config,
             Source<KafkaRecord, ?, ?> source,
+            Source<KafkaRecord, ?, ?> labels,
             Sink<Sentiment> sentiments,
             Sink<DeadLetter> deadLetters,
             Sink<ModelHealth> health) {
         this.config = config;
         this.source = source;
+        this.labels = labels;
         this.sentiments = sentiments;
         this.deadLetters = deadLetters;
         this.health = health;
@@ -46,6 +50,7 @@ public final class SentimentJob {
         return new SentimentJob(
                 config,
                 KafkaIo.reviewSource(config),
+                KafkaIo.labelSource(config),
                 KafkaIo.sentimentSink(config),
                 KafkaIo.deadLetterSink(config),
                 KafkaIo.healthSink(config));
@@ -106,15 +111,33 @@ public final class SentimentJob {
                 .sinkTo(sentiments)
                 .uid("sentiments-sink")
                 .name("sentiments");
+        // True labels from raters; predictions of reviews that came without one wait for it.
+        SingleOutputStreamOperator<ReviewLabel> feedback =
+                env.fromSource(labels, WatermarkStrategy.noWatermarks(), "review-labels")
+                        .uid("labels-source")
+                        .process(new ParseLabel())
+                        .uid("parse-label")
+                        .name("ParseLabel");
         SingleOutputStreamOperator<DeadLetter> rejected =
                 parsed.getSideOutput(DeadLetters.TAG)
                         .union(
                                 tokenized.getSideOutput(DeadLetters.TAG),
-                                scored.getSideOutput(DeadLetters.TAG))
+                                scored.getSideOutput(DeadLetters.TAG),
+                                feedback.getSideOutput(DeadLetters.TAG))
                         .map(new CountDeadLetters())
                         .uid("count-dead-letters")
                         .name("CountDeadLetters");
         rejected.sinkTo(deadLetters).uid("dead-letters-sink").name("dead-letters");
+
+        SingleOutputStreamOperator<LabelledPrediction> joined =
+                scored.filter(review -> review.label == null)
+                        .uid("unlabelled")
+                        .name("Unlabelled")
+                        .keyBy(review -> review.reviewId)
+                        .connect(feedback.keyBy(ReviewLabel::reviewId))
+                        .process(new JoinLabelFeedback(config.labelsTtlMs()))
+                        .uid("join-label-feedback")
+                        .name("JoinLabelFeedback");
 
         TypeInformation<HealthEvent> events = TypeInformation.of(HealthEvent.class);
         DataStream<HealthEvent> healthEvents =
@@ -128,6 +151,10 @@ public final class SentimentJob {
                                         .returns(events)
                                         .uid("health-batches")
                                         .name("BatchToHealth"),
+                                joined.map(prediction -> HealthEvent.of(prediction))
+                                        .returns(events)
+                                        .uid("health-feedback")
+                                        .name("FeedbackToHealth"),
                                 rejected.map(letter -> HealthEvent.of(letter))
                                         .returns(events)
                                         .uid("health-dead-letters")

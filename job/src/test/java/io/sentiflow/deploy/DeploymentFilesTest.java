@@ -147,7 +147,8 @@ class DeploymentFilesTest {
                 args.getOrDefault(JobConfig.TOPIC_REVIEWS, defaults.reviewsTopic()),
                 args.getOrDefault(JobConfig.TOPIC_SENTIMENTS, defaults.sentimentsTopic()),
                 args.getOrDefault(JobConfig.TOPIC_DEAD_LETTERS, defaults.deadLettersTopic()),
-                args.getOrDefault(JobConfig.TOPIC_HEALTH, defaults.healthTopic()));
+                args.getOrDefault(JobConfig.TOPIC_HEALTH, defaults.healthTopic()),
+                args.getOrDefault(JobConfig.TOPIC_LABELS, defaults.labelsTopic()));
     }
 
     private static void assertFlinkKeys(Iterable<String> keys, String where) {

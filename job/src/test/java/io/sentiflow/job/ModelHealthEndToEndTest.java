@@ -187,4 +187,86 @@ class ModelHealthEndToEndTest {
                             assertThat(h.referenceOovRate()).isLessThan(0.2);
                         });
     }
+
+    @Test
+    void labelsArrivingLaterOnTheLabelsTopicShouldYieldLiveAccuracy() throws Exception {
+        List<LabeledText> reviews = TestModel.imdb().sample("test", 200, 93);
+        StreamingFixture fixture = new StreamingFixture(kafka, "feedback");
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+            for (int i = 0; i < reviews.size(); i++) {
+                String id = "feedback-" + i;
+                producer.send(
+                        new ProducerRecord<>(
+                                fixture.reviews,
+                                id.getBytes(StandardCharsets.UTF_8),
+                                Json.toBytes(Review.of(id, reviews.get(i).text()))));
+                io.sentiflow.schemas.ReviewLabel label =
+                        io.sentiflow.schemas.ReviewLabel.of(
+                                id, reviews.get(i).positive() ? "positive" : "negative");
+                producer.send(
+                        new ProducerRecord<>(
+                                fixture.labels,
+                                id.getBytes(StandardCharsets.UTF_8),
+                                Json.toBytes(label)));
+            }
+            producer.send(
+                    new ProducerRecord<>(
+                            fixture.labels,
+                            "{\"reviewId\": \"x\", \"label\": \"meh\"}"
+                                    .getBytes(StandardCharsets.UTF_8)));
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        SentimentJob.fromConfig(
+                        fixture.config(
+                                Map.of(
+                                        JobConfig.BOUNDED,
+                                        "true",
+                                        JobConfig.HEALTH_WINDOW_MS,
+                                        "60000")))
+                .execute(env);
+        List<ModelHealth> records = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record :
+                KafkaClients.readUntil(
+                        kafka.bootstrapServers(),
+                        fixture.health,
+                        r ->
+                                r.stream()
+                                                .mapToLong(
+                                                        x -> Json.modelHealth(x.value()).labelled())
+                                                .sum()
+                                        >= reviews.size(),
+                        Duration.ofSeconds(60))) {
+            records.add(Json.modelHealth(record.value()));
+        }
+        long labelled = records.stream().mapToLong(ModelHealth::labelled).sum();
+        double correct =
+                records.stream()
+                        .filter(h -> h.accuracy() != null)
+                        .mapToDouble(h -> h.accuracy() * h.labelled())
+                        .sum();
+        assertThat(labelled).isEqualTo(reviews.size());
+        try (SentimentScorer scorer = SentimentScorer.load(TestModel.directory(), Device.cpu())) {
+            float[] scores = scorer.scoreTexts(reviews.stream().map(LabeledText::text).toList());
+            long offlineCorrect = 0;
+            for (int i = 0; i < scores.length; i++) {
+                offlineCorrect += (scores[i] >= 0.5f) == reviews.get(i).positive() ? 1 : 0;
+            }
+            assertThat(correct / labelled)
+                    .isCloseTo(offlineCorrect / (double) reviews.size(), within(1e-9));
+        }
+        var letters =
+                KafkaClients.readUntil(
+                        kafka.bootstrapServers(),
+                        fixture.deadLetters,
+                        r -> !r.isEmpty(),
+                        Duration.ofSeconds(30));
+        assertThat(letters)
+                .singleElement()
+                .satisfies(
+                        r ->
+                                assertThat(Json.deadLetter(r.value()).sourceTopic())
+                                        .isEqualTo(fixture.labels));
+    }
 }

@@ -58,7 +58,14 @@ class SaslEndToEndTest {
         List<String> logLines = new CopyOnWriteArrayList<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.startWithSaslPlain(users, List.of("sentiflow"));
                 LogCapture capture = new LogCapture(logLines)) {
-            kafka.createTopics(2, List.of("reviews", "sentiments", "reviews-dlq", "model-health"));
+            kafka.createTopics(
+                    2,
+                    List.of(
+                            "reviews",
+                            "sentiments",
+                            "reviews-dlq",
+                            "model-health",
+                            "review-labels"));
             assertClientsWithoutTheRightCredentialsAreRefused(kafka.bootstrapServers());
 
             Properties credentials = EmbeddedKafka.saslClient("sentiflow", PASSWORD);

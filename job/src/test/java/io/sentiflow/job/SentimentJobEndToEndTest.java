@@ -68,7 +68,9 @@ class SentimentJobEndToEndTest {
     @BeforeAll
     static void runTheJobOverRealReviewsAndMalformedMessages() throws Exception {
         kafka = EmbeddedKafka.start();
-        kafka.createTopics(2, List.of("reviews", "sentiments", "reviews-dlq", "model-health"));
+        kafka.createTopics(
+                2,
+                List.of("reviews", "sentiments", "reviews-dlq", "model-health", "review-labels"));
         List<LabeledText> reviews = TestModel.imdb().sample("test", REVIEWS, 21);
         malformed();
         moreMalformed();

@@ -28,6 +28,7 @@ final class StreamingFixture {
     final String sentiments;
     final String deadLetters;
     final String health;
+    final String labels;
 
     StreamingFixture(EmbeddedKafka kafka, String name) throws java.io.IOException {
         this.kafka = kafka;
@@ -35,7 +36,8 @@ final class StreamingFixture {
         this.sentiments = name + "-sentiments";
         this.deadLetters = name + "-dlq";
         this.health = name + "-health";
-        kafka.createTopics(2, List.of(reviews, sentiments, deadLetters, health));
+        this.labels = name + "-labels";
+        kafka.createTopics(2, List.of(reviews, sentiments, deadLetters, health, labels));
     }
 
     /** The job on these topics, unbounded, exactly-once, with frequent checkpoints. */
@@ -46,6 +48,7 @@ final class StreamingFixture {
         values.put(JobConfig.TOPIC_SENTIMENTS, sentiments);
         values.put(JobConfig.TOPIC_DEAD_LETTERS, deadLetters);
         values.put(JobConfig.TOPIC_HEALTH, health);
+        values.put(JobConfig.TOPIC_LABELS, labels);
         values.put(JobConfig.GROUP_ID, reviews + "-job");
         values.put(JobConfig.TRANSACTIONAL_ID_PREFIX, reviews);
         values.put(JobConfig.MODEL_PATH, TestModel.directory().toString());

@@ -89,6 +89,34 @@ public final class Json {
         return strict(value, Sentiment.class);
     }
 
+    /** Parses a review-label value: {@code reviewId} and {@code label} required. */
+    public static ReviewLabel reviewLabel(byte[] value) {
+        if (value == null) {
+            throw new ContractViolation(DeadLetter.Reason.NULL_VALUE, "record value is null");
+        }
+        JsonNode node = tree(decodeUtf8(value));
+        if (!node.isObject()) {
+            throw new ContractViolation(DeadLetter.Reason.NOT_AN_OBJECT, "expected a JSON object");
+        }
+        JsonNode reviewId = node.get("reviewId");
+        JsonNode label = node.get("label");
+        if (reviewId == null || reviewId.isNull() || label == null || label.isNull()) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.MISSING_FIELD, "ReviewLabel.reviewId and label are required");
+        }
+        if (!reviewId.isTextual() || !label.isTextual()) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.WRONG_TYPE, "ReviewLabel.reviewId and label must be strings");
+        }
+        JsonNode by = node.get("labelledBy");
+        JsonNode at = node.get("labelledAt");
+        return new ReviewLabel(
+                reviewId.textValue(),
+                label.textValue(),
+                by != null && by.isTextual() ? by.textValue() : null,
+                at != null && at.canConvertToLong() ? at.longValue() : null);
+    }
+
     /** Parses a model-health value; the optional fields may be absent. */
     public static ModelHealth modelHealth(byte[] value) {
         try {

@@ -40,6 +40,7 @@ class ContractsTest {
                         case SENTIMENT_V1 -> Json.sentiment(bytes);
                         case DEAD_LETTER_V1 -> Json.deadLetter(bytes);
                         case MODEL_HEALTH_V1 -> Json.modelHealth(bytes);
+                        case REVIEW_LABEL_V1 -> Json.reviewLabel(bytes);
                     };
             byte[] written = Json.toBytes(parsed);
             assertThat(validator.validate(contract, written)).as(resource).isEmpty();
