@@ -226,7 +226,14 @@ public final class Benchmark {
             throws Exception {
         String output = name + "-sentiments";
         kafka.createTopics(
-                2, List.of(name, output, name + "-dlq", name + "-health", name + "-labels"));
+                2,
+                List.of(
+                        name,
+                        output,
+                        name + "-dlq",
+                        name + "-health",
+                        name + "-labels",
+                        name + "-samples"));
         Map<String, String> values = new LinkedHashMap<>(jobSettings(batchSize, delayMs));
         values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         values.put(JobConfig.TOPIC_REVIEWS, name);
@@ -234,6 +241,7 @@ public final class Benchmark {
         values.put(JobConfig.TOPIC_DEAD_LETTERS, name + "-dlq");
         values.put(JobConfig.TOPIC_HEALTH, name + "-health");
         values.put(JobConfig.TOPIC_LABELS, name + "-labels");
+        values.put(JobConfig.TOPIC_SAMPLES, name + "-samples");
         values.put(JobConfig.GROUP_ID, name);
         values.put(JobConfig.DELIVERY, "at-least-once");
         values.put(JobConfig.CHECKPOINT_INTERVAL_MS, "10000");

@@ -44,7 +44,14 @@ final class StreamRun {
             String name)
             throws Exception {
         String output = name + "-sentiments";
-        kafka.createTopics(2, List.of(output, name + "-dlq", name + "-health", name + "-labels"));
+        kafka.createTopics(
+                2,
+                List.of(
+                        output,
+                        name + "-dlq",
+                        name + "-health",
+                        name + "-labels",
+                        name + "-samples"));
         Map<String, String> values = new HashMap<>(settings);
         values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         values.put(JobConfig.TOPIC_REVIEWS, reviewsTopic);
@@ -52,6 +59,7 @@ final class StreamRun {
         values.put(JobConfig.TOPIC_DEAD_LETTERS, name + "-dlq");
         values.put(JobConfig.TOPIC_HEALTH, name + "-health");
         values.put(JobConfig.TOPIC_LABELS, name + "-labels");
+        values.put(JobConfig.TOPIC_SAMPLES, name + "-samples");
         values.put(JobConfig.GROUP_ID, name);
         values.put(JobConfig.BOUNDED, "true");
         values.put(JobConfig.DELIVERY, "at-least-once");

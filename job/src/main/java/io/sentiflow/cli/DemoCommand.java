@@ -51,6 +51,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     private static final String DEAD_LETTERS = "reviews-dlq";
     private static final String HEALTH = "model-health";
     private static final String LABELS = "review-labels";
+    private static final String SAMPLES = "review-samples";
 
     /** Malformed messages the demo mixes in, to show the dead-letter topic at work. */
     private static final List<byte[]> MALFORMED =
@@ -181,7 +182,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     private void createTopics(String brokers) throws Exception {
         try (Admin admin = Admin.create(adminProperties(brokers))) {
             KafkaClients.createTopics(
-                    admin, 2, List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS, HEALTH, LABELS));
+                    admin, 2, List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS, HEALTH, LABELS, SAMPLES));
         }
     }
 

@@ -30,6 +30,8 @@ public final class JobConfig implements Serializable {
     public static final String TOPIC_HEALTH = "topic.health";
     public static final String TOPIC_LABELS = "topic.labels";
     public static final String LABELS_TTL_MS = "labels.ttl-ms";
+    public static final String TOPIC_SAMPLES = "topic.samples";
+    public static final String SAMPLES_BAND = "samples.band";
     public static final String HEALTH_WINDOW_MS = "health.window-ms";
     public static final String HEALTH_DRIFT_THRESHOLD = "health.drift-threshold";
     public static final String HEALTH_ERROR_RATE_THRESHOLD = "health.error-rate-threshold";
@@ -68,6 +70,8 @@ public final class JobConfig implements Serializable {
         d.put(TOPIC_HEALTH, "model-health");
         d.put(TOPIC_LABELS, "review-labels");
         d.put(LABELS_TTL_MS, "3600000");
+        d.put(TOPIC_SAMPLES, "review-samples");
+        d.put(SAMPLES_BAND, "0.05");
         d.put(HEALTH_WINDOW_MS, "10000");
         d.put(HEALTH_DRIFT_THRESHOLD, "0.2");
         d.put(HEALTH_ERROR_RATE_THRESHOLD, "0.05");
@@ -163,6 +167,9 @@ public final class JobConfig implements Serializable {
         positive(CHECKPOINT_INTERVAL_MS);
         positive(HEALTH_WINDOW_MS);
         positive(LABELS_TTL_MS);
+        if (!(doubleValue(SAMPLES_BAND) >= 0 && doubleValue(SAMPLES_BAND) <= 0.5)) {
+            throw new IllegalArgumentException(SAMPLES_BAND + " must be in [0, 0.5]");
+        }
         positive(HEALTH_P99_THRESHOLD_MS);
         if (!(doubleValue(HEALTH_DRIFT_THRESHOLD) > 0)
                 || !(doubleValue(HEALTH_ERROR_RATE_THRESHOLD) >= 0)) {
@@ -222,6 +229,15 @@ public final class JobConfig implements Serializable {
             throw new IllegalArgumentException(
                     key + " must be a number, got '" + values.get(key) + "'");
         }
+    }
+
+    public String samplesTopic() {
+        return values.get(TOPIC_SAMPLES);
+    }
+
+    /** Reviews scored within this of 0.5 are sampled for labelling; 0 samples none. */
+    public double samplesBand() {
+        return doubleValue(SAMPLES_BAND);
     }
 
     public String labelsTopic() {

@@ -3,6 +3,7 @@ package io.sentiflow.job;
 import io.sentiflow.schemas.DeadLetter;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.ModelHealth;
+import io.sentiflow.schemas.ReviewSample;
 import io.sentiflow.schemas.Sentiment;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
@@ -82,6 +83,16 @@ public final class KafkaIo {
                                         .getBytes(StandardCharsets.UTF_8),
                                 Json.toBytes(letter));
         return sink(config, serializer, "dead-letters");
+    }
+
+    public static KafkaSink<ReviewSample> sampleSink(JobConfig config) {
+        KafkaRecordSerializationSchema<ReviewSample> serializer =
+                (sample, context, timestamp) ->
+                        new ProducerRecord<>(
+                                config.samplesTopic(),
+                                sample.reviewId().getBytes(StandardCharsets.UTF_8),
+                                Json.toBytes(sample));
+        return sink(config, serializer, "review-samples");
     }
 
     public static KafkaSink<ModelHealth> healthSink(JobConfig config) {

@@ -5,6 +5,8 @@ import io.sentiflow.model.Devices;
 import io.sentiflow.model.SentimentScorer;
 import io.sentiflow.model.Vocabulary;
 import io.sentiflow.schemas.DeadLetter;
+import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.ReviewSample;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,11 +43,15 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     /** One record per scored batch, for model health. */
     public static final OutputTag<BatchStats> BATCHES = new OutputTag<>("batches") {};
 
+    /** Reviews scored within {@code sampleBand} of 0.5, for labelling. */
+    public static final OutputTag<ReviewSample> SAMPLES = new OutputTag<>("samples") {};
+
     private final String modelPath;
     private final String device;
     private final int maxSize;
     private final long maxDelayMs;
     private final int cpuThreads;
+    private final double sampleBand;
 
     private transient SentimentScorer scorer;
     private transient PendingBatches pending;
@@ -68,11 +74,26 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
      */
     public ScoreBatch(
             String modelPath, String device, int maxSize, long maxDelayMs, int cpuThreads) {
+        this(modelPath, device, maxSize, maxDelayMs, cpuThreads, 0);
+    }
+
+    /**
+     * @param sampleBand reviews whose score is within this of 0.5 also go to {@link #SAMPLES}; 0
+     *     samples none
+     */
+    public ScoreBatch(
+            String modelPath,
+            String device,
+            int maxSize,
+            long maxDelayMs,
+            int cpuThreads,
+            double sampleBand) {
         this.modelPath = modelPath;
         this.device = device;
         this.maxSize = maxSize;
         this.maxDelayMs = maxDelayMs;
         this.cpuThreads = cpuThreads;
+        this.sampleBand = sampleBand;
     }
 
     @Override
@@ -214,6 +235,20 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
             result.unknownTokens += id == Vocabulary.UNK ? 1 : 0;
         }
         output.collect(new StreamRecord<>(result));
+        if (sampleBand > 0 && Math.abs(score - 0.5) <= sampleBand) {
+            // The text is read back from the original record only for the few reviews sampled.
+            String text = Json.review(review.source.value).text();
+            output.collect(
+                    SAMPLES,
+                    new StreamRecord<>(
+                            new ReviewSample(
+                                    review.id,
+                                    text,
+                                    score,
+                                    result.modelVersion,
+                                    now,
+                                    "uncertain")));
+        }
     }
 
     private void reject(TokenizedReview review, String message) {

@@ -3,6 +3,7 @@ package io.sentiflow.job;
 import io.sentiflow.schemas.DeadLetter;
 import io.sentiflow.schemas.ModelHealth;
 import io.sentiflow.schemas.ReviewLabel;
+import io.sentiflow.schemas.ReviewSample;
 import io.sentiflow.schemas.Sentiment;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -29,6 +30,7 @@ public final class SentimentJob {
     private final Sink<Sentiment> sentiments;
     private final Sink<DeadLetter> deadLetters;
     private final Sink<ModelHealth> health;
+    private final Sink<ReviewSample> samples;
 
     public SentimentJob(
             JobConfig config,
@@ -36,13 +38,15 @@ public final class SentimentJob {
             Source<KafkaRecord, ?, ?> labels,
             Sink<Sentiment> sentiments,
             Sink<DeadLetter> deadLetters,
-            Sink<ModelHealth> health) {
+            Sink<ModelHealth> health,
+            Sink<ReviewSample> samples) {
         this.config = config;
         this.source = source;
         this.labels = labels;
         this.sentiments = sentiments;
         this.deadLetters = deadLetters;
         this.health = health;
+        this.samples = samples;
     }
 
     /** The job with the production Kafka source and sinks described by {@code config}. */
@@ -53,7 +57,8 @@ public final class SentimentJob {
                 KafkaIo.labelSource(config),
                 KafkaIo.sentimentSink(config),
                 KafkaIo.deadLetterSink(config),
-                KafkaIo.healthSink(config));
+                KafkaIo.healthSink(config),
+                KafkaIo.sampleSink(config));
     }
 
     public static void main(String[] args) throws Exception {
@@ -101,9 +106,14 @@ public final class SentimentJob {
                                         config.device(),
                                         config.batchMaxSize(),
                                         config.batchMaxDelayMs(),
-                                        config.deviceThreads()))
+                                        config.deviceThreads(),
+                                        config.samplesBand()))
                         .uid("score-batch");
 
+        scored.getSideOutput(ScoreBatch.SAMPLES)
+                .sinkTo(samples)
+                .uid("samples-sink")
+                .name("review-samples");
         scored.map(ScoredReview::toSentiment)
                 .returns(TypeInformation.of(Sentiment.class))
                 .uid("to-sentiment")

@@ -148,7 +148,8 @@ class DeploymentFilesTest {
                 args.getOrDefault(JobConfig.TOPIC_SENTIMENTS, defaults.sentimentsTopic()),
                 args.getOrDefault(JobConfig.TOPIC_DEAD_LETTERS, defaults.deadLettersTopic()),
                 args.getOrDefault(JobConfig.TOPIC_HEALTH, defaults.healthTopic()),
-                args.getOrDefault(JobConfig.TOPIC_LABELS, defaults.labelsTopic()));
+                args.getOrDefault(JobConfig.TOPIC_LABELS, defaults.labelsTopic()),
+                args.getOrDefault(JobConfig.TOPIC_SAMPLES, defaults.samplesTopic()));
     }
 
     private static void assertFlinkKeys(Iterable<String> keys, String where) {

@@ -269,4 +269,43 @@ class ModelHealthEndToEndTest {
                                 assertThat(Json.deadLetter(r.value()).sourceTopic())
                                         .isEqualTo(fixture.labels));
     }
+
+    @Test
+    void reviewsScoredNearOneHalfShouldBeRoutedOutForLabelling() throws Exception {
+        List<LabeledText> reviews = TestModel.imdb().sample("test", 300, 95);
+        StreamingFixture fixture = new StreamingFixture(kafka, "samples");
+        fixture.produce(reviews, "s", 0);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        SentimentJob.fromConfig(
+                        fixture.config(
+                                Map.of(JobConfig.BOUNDED, "true", JobConfig.SAMPLES_BAND, "0.1")))
+                .execute(env);
+
+        java.util.Map<String, String> expected = new java.util.HashMap<>();
+        try (SentimentScorer scorer = SentimentScorer.load(TestModel.directory(), Device.cpu())) {
+            float[] scores = scorer.scoreTexts(reviews.stream().map(LabeledText::text).toList());
+            for (int i = 0; i < scores.length; i++) {
+                if (Math.abs(scores[i] - 0.5) <= 0.1) {
+                    expected.put("s-" + i, reviews.get(i).text());
+                }
+            }
+        }
+        assertThat(expected).as("the test model is unsure about some reviews").isNotEmpty();
+        SchemaValidator validator = new SchemaValidator();
+        java.util.Map<String, String> sampled = new java.util.HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record :
+                KafkaClients.readUntil(
+                        kafka.bootstrapServers(),
+                        fixture.samples,
+                        r -> r.size() >= expected.size(),
+                        Duration.ofSeconds(60))) {
+            assertThat(validator.validate(Schemas.REVIEW_SAMPLE_V1, record.value())).isEmpty();
+            var sample = Json.reviewSample(record.value());
+            assertThat(sample.score()).isBetween(0.4, 0.6);
+            assertThat(sample.modelVersion()).isEqualTo("textcnn-test@1");
+            sampled.put(sample.reviewId(), sample.text());
+        }
+        assertThat(sampled).isEqualTo(expected);
+    }
 }

@@ -65,7 +65,8 @@ class SaslEndToEndTest {
                             "sentiments",
                             "reviews-dlq",
                             "model-health",
-                            "review-labels"));
+                            "review-labels",
+                            "review-samples"));
             assertClientsWithoutTheRightCredentialsAreRefused(kafka.bootstrapServers());
 
             Properties credentials = EmbeddedKafka.saslClient("sentiflow", PASSWORD);

@@ -70,7 +70,13 @@ class SentimentJobEndToEndTest {
         kafka = EmbeddedKafka.start();
         kafka.createTopics(
                 2,
-                List.of("reviews", "sentiments", "reviews-dlq", "model-health", "review-labels"));
+                List.of(
+                        "reviews",
+                        "sentiments",
+                        "reviews-dlq",
+                        "model-health",
+                        "review-labels",
+                        "review-samples"));
         List<LabeledText> reviews = TestModel.imdb().sample("test", REVIEWS, 21);
         malformed();
         moreMalformed();

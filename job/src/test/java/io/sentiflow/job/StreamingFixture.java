@@ -29,6 +29,7 @@ final class StreamingFixture {
     final String deadLetters;
     final String health;
     final String labels;
+    final String samples;
 
     StreamingFixture(EmbeddedKafka kafka, String name) throws java.io.IOException {
         this.kafka = kafka;
@@ -37,7 +38,8 @@ final class StreamingFixture {
         this.deadLetters = name + "-dlq";
         this.health = name + "-health";
         this.labels = name + "-labels";
-        kafka.createTopics(2, List.of(reviews, sentiments, deadLetters, health, labels));
+        this.samples = name + "-samples";
+        kafka.createTopics(2, List.of(reviews, sentiments, deadLetters, health, labels, samples));
     }
 
     /** The job on these topics, unbounded, exactly-once, with frequent checkpoints. */
@@ -49,6 +51,7 @@ final class StreamingFixture {
         values.put(JobConfig.TOPIC_DEAD_LETTERS, deadLetters);
         values.put(JobConfig.TOPIC_HEALTH, health);
         values.put(JobConfig.TOPIC_LABELS, labels);
+        values.put(JobConfig.TOPIC_SAMPLES, samples);
         values.put(JobConfig.GROUP_ID, reviews + "-job");
         values.put(JobConfig.TRANSACTIONAL_ID_PREFIX, reviews);
         values.put(JobConfig.MODEL_PATH, TestModel.directory().toString());

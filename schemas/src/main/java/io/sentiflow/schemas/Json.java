@@ -89,6 +89,11 @@ public final class Json {
         return strict(value, Sentiment.class);
     }
 
+    /** Parses a review-sample value; every field is required. */
+    public static ReviewSample reviewSample(byte[] value) {
+        return strict(value, ReviewSample.class);
+    }
+
     /** Parses a review-label value: {@code reviewId} and {@code label} required. */
     public static ReviewLabel reviewLabel(byte[] value) {
         if (value == null) {

@@ -41,6 +41,7 @@ class ContractsTest {
                         case DEAD_LETTER_V1 -> Json.deadLetter(bytes);
                         case MODEL_HEALTH_V1 -> Json.modelHealth(bytes);
                         case REVIEW_LABEL_V1 -> Json.reviewLabel(bytes);
+                        case REVIEW_SAMPLE_V1 -> Json.reviewSample(bytes);
                     };
             byte[] written = Json.toBytes(parsed);
             assertThat(validator.validate(contract, written)).as(resource).isEmpty();
