@@ -224,27 +224,10 @@ public final class Benchmark {
     private StreamRun.Result latencyRun(
             EmbeddedKafka kafka, double rate, int batchSize, long delayMs, String name)
             throws Exception {
-        String output = name + "-sentiments";
-        kafka.createTopics(
-                2,
-                List.of(
-                        name,
-                        output,
-                        name + "-dlq",
-                        name + "-health",
-                        name + "-labels",
-                        name + "-samples"));
-        Map<String, String> values = new LinkedHashMap<>(jobSettings(batchSize, delayMs));
-        values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        values.put(JobConfig.TOPIC_REVIEWS, name);
-        values.put(JobConfig.TOPIC_SENTIMENTS, output);
-        values.put(JobConfig.TOPIC_DEAD_LETTERS, name + "-dlq");
-        values.put(JobConfig.TOPIC_HEALTH, name + "-health");
-        values.put(JobConfig.TOPIC_LABELS, name + "-labels");
-        values.put(JobConfig.TOPIC_SAMPLES, name + "-samples");
-        values.put(JobConfig.GROUP_ID, name);
-        values.put(JobConfig.DELIVERY, "at-least-once");
-        values.put(JobConfig.CHECKPOINT_INTERVAL_MS, "10000");
+        kafka.createTopics(2, List.of(name));
+        Map<String, String> values =
+                StreamRun.runSettings(kafka, name, name, jobSettings(batchSize, delayMs));
+        String output = values.get(JobConfig.TOPIC_SENTIMENTS);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(settings.parallelism());
         JobClient job = SentimentJob.fromConfig(JobConfig.of(values)).executeAsync(env);

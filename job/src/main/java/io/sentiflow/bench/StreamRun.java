@@ -43,31 +43,41 @@ final class StreamRun {
             int parallelism,
             String name)
             throws Exception {
-        String output = name + "-sentiments";
-        kafka.createTopics(
-                2,
-                List.of(
-                        output,
-                        name + "-dlq",
-                        name + "-health",
-                        name + "-labels",
-                        name + "-samples"));
+        Map<String, String> values = runSettings(kafka, reviewsTopic, name, settings);
+        values.put(JobConfig.BOUNDED, "true");
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(parallelism);
+        SentimentJob.fromConfig(JobConfig.of(values)).execute(env);
+        return read(kafka, values.get(JobConfig.TOPIC_SENTIMENTS), expected);
+    }
+
+    /**
+     * The job's settings for one run named {@code name}: its own output topics (created here), its
+     * own consumer group, at-least-once output so results are visible at once.
+     */
+    static Map<String, String> runSettings(
+            EmbeddedKafka kafka, String reviewsTopic, String name, Map<String, String> settings)
+            throws java.io.IOException {
         Map<String, String> values = new HashMap<>(settings);
         values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         values.put(JobConfig.TOPIC_REVIEWS, reviewsTopic);
-        values.put(JobConfig.TOPIC_SENTIMENTS, output);
+        values.put(JobConfig.TOPIC_SENTIMENTS, name + "-sentiments");
         values.put(JobConfig.TOPIC_DEAD_LETTERS, name + "-dlq");
         values.put(JobConfig.TOPIC_HEALTH, name + "-health");
         values.put(JobConfig.TOPIC_LABELS, name + "-labels");
         values.put(JobConfig.TOPIC_SAMPLES, name + "-samples");
         values.put(JobConfig.GROUP_ID, name);
-        values.put(JobConfig.BOUNDED, "true");
         values.put(JobConfig.DELIVERY, "at-least-once");
         values.put(JobConfig.CHECKPOINT_INTERVAL_MS, "10000");
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.createLocalEnvironment(parallelism);
-        SentimentJob.fromConfig(JobConfig.of(values)).execute(env);
-        return read(kafka, output, expected);
+        kafka.createTopics(
+                2,
+                List.of(
+                        values.get(JobConfig.TOPIC_SENTIMENTS),
+                        values.get(JobConfig.TOPIC_DEAD_LETTERS),
+                        values.get(JobConfig.TOPIC_HEALTH),
+                        values.get(JobConfig.TOPIC_LABELS),
+                        values.get(JobConfig.TOPIC_SAMPLES)));
+        return values;
     }
 
     static Result read(EmbeddedKafka kafka, String topic, int expected) {

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -50,20 +51,11 @@ public final class DataCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "INPUT")
         Path input;
 
-        @Option(
-                names = "--format",
-                description = "IMDB_CSV, ACL_IMDB, MR or JSONL (default: from the name).")
-        DatasetFormat format;
-
-        @Option(
-                names = "--split",
-                defaultValue = "train",
-                description = "train or test, for aclImdb (default: ${DEFAULT-VALUE}).")
-        String split;
+        @Mixin InputFormat inputFormat = new InputFormat();
 
         @Override
         public Integer call() throws Exception {
-            List<LabeledText> rows = read(input, format, split);
+            List<LabeledText> rows = inputFormat.read(input);
             long positive = rows.stream().filter(LabeledText::positive).count();
             Set<String> distinct = new HashSet<>();
             int duplicates = 0;
@@ -143,18 +135,11 @@ public final class DataCommand implements Runnable {
                 description = "Test set: training rows whose text is in it are dropped.")
         Path test;
 
-        @Option(names = "--format", description = "Input format (default: from the name).")
-        DatasetFormat format;
-
-        @Option(
-                names = "--split",
-                defaultValue = "train",
-                description = "train or test, for aclImdb (default: ${DEFAULT-VALUE}).")
-        String split;
+        @Mixin InputFormat inputFormat = new InputFormat();
 
         @Override
         public Integer call() throws Exception {
-            List<LabeledText> rows = read(input, format, split);
+            List<LabeledText> rows = inputFormat.read(input);
             List<LabeledText> testRows = test == null ? List.of() : read(test, null, "test");
             DatasetCleaner.Result result = DatasetCleaner.clean(rows, testRows);
             DatasetWriter.write(result.rows(), output);
@@ -208,18 +193,11 @@ public final class DataCommand implements Runnable {
                 description = "Seed (default: ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--format", description = "Input format (default: from the name).")
-        DatasetFormat format;
-
-        @Option(
-                names = "--split",
-                defaultValue = "train",
-                description = "train or test, for aclImdb (default: ${DEFAULT-VALUE}).")
-        String split;
+        @Mixin InputFormat inputFormat = new InputFormat();
 
         @Override
         public Integer call() throws Exception {
-            List<LabeledText> rows = read(input, format, split);
+            List<LabeledText> rows = inputFormat.read(input);
             if (folds != null) {
                 List<Splits.Split> parts = Splits.folds(rows, folds, seed);
                 for (int i = 0; i < parts.size(); i++) {
@@ -260,18 +238,11 @@ public final class DataCommand implements Runnable {
         @Parameters(index = "1", paramLabel = "OUTPUT")
         Path output;
 
-        @Option(names = "--format", description = "Input format (default: from the name).")
-        DatasetFormat format;
-
-        @Option(
-                names = "--split",
-                defaultValue = "train",
-                description = "train or test, for aclImdb (default: ${DEFAULT-VALUE}).")
-        String split;
+        @Mixin InputFormat inputFormat = new InputFormat();
 
         @Override
         public Integer call() throws Exception {
-            List<LabeledText> rows = read(input, format, split);
+            List<LabeledText> rows = inputFormat.read(input);
             DatasetWriter.write(rows, output);
             System.out.printf(Locale.ROOT, "wrote %d rows to %s%n", rows.size(), output);
             return 0;

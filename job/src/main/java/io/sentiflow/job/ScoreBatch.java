@@ -54,6 +54,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     private final double sampleBand;
 
     private transient SentimentScorer scorer;
+    private transient String deviceName;
     private transient PendingBatches pending;
     private transient ScheduledFuture<?>[] delayTimers;
     private transient Counter scored;
@@ -110,6 +111,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         OptionalInt gpu = DeviceAssignment.gpuIndex(gpus, subtask);
         Device chosen = Devices.select(device, gpu.orElse(subtask));
         scorer = SentimentScorer.load(Path.of(modelPath), chosen);
+        deviceName = chosen.toString();
         LOG.info("subtask {} scores with {} on {}", subtask, scorer.modelVersion(), chosen);
         pending = new PendingBatches(scorer.config().maxLength());
         delayTimers = new ScheduledFuture<?>[pending.classCount()];
@@ -226,7 +228,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         result.reviewId = review.id;
         result.score = score;
         result.modelVersion = scorer.modelVersion();
-        result.device = scorer.device().toString();
+        result.device = deviceName;
         result.scoredAt = now;
         result.latencyMs = latency;
         result.label = review.label;
