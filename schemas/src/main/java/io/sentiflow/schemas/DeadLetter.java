@@ -34,7 +34,15 @@ public record DeadLetter(
         EMPTY_TEXT,
         TEXT_TOO_LONG,
         INVALID_FIELD,
-        SCORING_ERROR
+        SCORING_ERROR,
+        /** A control command names a model version the registry does not hold. */
+        UNKNOWN_MODEL_VERSION,
+        /** A control command names a retired model version. */
+        RETIRED_MODEL_VERSION,
+        /** The version's files fail their checksums or do not load: it never receives traffic. */
+        MODEL_REFUSED,
+        /** A valid command that cannot apply now, e.g. a rollback with nothing to roll back to. */
+        COMMAND_NOT_APPLICABLE
     }
 
     public DeadLetter {

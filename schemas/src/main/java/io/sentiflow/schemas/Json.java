@@ -69,15 +69,16 @@ public final class Json {
                     DeadLetter.Reason.NOT_AN_OBJECT,
                     "expected a JSON object, got " + node.getNodeType().name().toLowerCase());
         }
-        String id = requiredString(node, "id");
-        String text = requiredString(node, "text");
-        String label = optionalString(node, "label");
-        String source = optionalString(node, "source");
+        String id = requiredString(node, "Review", "id");
+        String text = requiredString(node, "Review", "text");
+        String label = optionalString(node, "Review", "label");
+        String source = optionalString(node, "Review", "source");
         Long producedAt = null;
         JsonNode produced = node.get("producedAt");
         if (produced != null && !produced.isNull()) {
             if (!produced.isIntegralNumber() || !produced.canConvertToLong()) {
-                throw wrongType("producedAt", "an integer (epoch milliseconds)", produced);
+                throw wrongType(
+                        "Review", "producedAt", "an integer (epoch milliseconds)", produced);
             }
             producedAt = produced.longValue();
         }
@@ -120,6 +121,43 @@ public final class Json {
                 label.textValue(),
                 by != null && by.isTextual() ? by.textValue() : null,
                 at != null && at.canConvertToLong() ? at.longValue() : null);
+    }
+
+    /**
+     * Parses a command of the model-control topic ({@code model-control.v1}).
+     *
+     * @throws ContractViolation with the reason the bytes are not a valid command
+     */
+    public static ModelControl modelControl(byte[] value) {
+        if (value == null) {
+            throw new ContractViolation(DeadLetter.Reason.NULL_VALUE, "record value is null");
+        }
+        JsonNode node = tree(decodeUtf8(value));
+        if (!node.isObject()) {
+            throw new ContractViolation(DeadLetter.Reason.NOT_AN_OBJECT, "expected a JSON object");
+        }
+        String commandId = requiredString(node, "ModelControl", "commandId");
+        String actionName = requiredString(node, "ModelControl", "action");
+        String issuedBy = requiredString(node, "ModelControl", "issuedBy");
+        ModelControl.Action action = ModelControl.Action.fromWire(actionName);
+        String version = optionalString(node, "ModelControl", "modelVersion");
+        Integer weight = null;
+        JsonNode weightNode = node.get("weight");
+        if (weightNode != null && !weightNode.isNull()) {
+            if (!weightNode.isIntegralNumber() || !weightNode.canConvertToInt()) {
+                throw wrongType("ModelControl", "weight", "an integer percentage", weightNode);
+            }
+            weight = weightNode.intValue();
+        }
+        Long issuedAt = null;
+        JsonNode at = node.get("issuedAt");
+        if (at != null && !at.isNull()) {
+            if (!at.isIntegralNumber() || !at.canConvertToLong()) {
+                throw wrongType("ModelControl", "issuedAt", "an integer (epoch milliseconds)", at);
+            }
+            issuedAt = at.longValue();
+        }
+        return new ModelControl(commandId, action, version, weight, issuedBy, issuedAt);
     }
 
     /** Parses a model-health value; the optional fields may be absent. */
@@ -210,34 +248,36 @@ public final class Json {
                         + e.getLocation().getColumnNr();
     }
 
-    private static String requiredString(JsonNode node, String field) {
+    private static String requiredString(JsonNode node, String record, String field) {
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
             throw new ContractViolation(
                     DeadLetter.Reason.MISSING_FIELD,
-                    "Review." + field + " is required but missing");
+                    record + "." + field + " is required but missing");
         }
         if (!value.isTextual()) {
-            throw wrongType(field, "a string", value);
+            throw wrongType(record, field, "a string", value);
         }
         return value.textValue();
     }
 
-    private static String optionalString(JsonNode node, String field) {
+    private static String optionalString(JsonNode node, String record, String field) {
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
             return null;
         }
         if (!value.isTextual()) {
-            throw wrongType(field, "a string", value);
+            throw wrongType(record, field, "a string", value);
         }
         return value.textValue();
     }
 
-    private static ContractViolation wrongType(String field, String expected, JsonNode value) {
+    private static ContractViolation wrongType(
+            String record, String field, String expected, JsonNode value) {
         return new ContractViolation(
                 DeadLetter.Reason.WRONG_TYPE,
-                "Review."
+                record
+                        + "."
                         + field
                         + " must be "
                         + expected

@@ -10,7 +10,9 @@ public enum Schemas {
     DEAD_LETTER_V1("dead-letter.v1", List.of("invalid-json.json", "null-value.json")),
     MODEL_HEALTH_V1("model-health.v1", List.of("window.json")),
     REVIEW_LABEL_V1("review-label.v1", List.of("rater.json")),
-    REVIEW_SAMPLE_V1("review-sample.v1", List.of("uncertain.json"));
+    REVIEW_SAMPLE_V1("review-sample.v1", List.of("uncertain.json")),
+    MODEL_CONTROL_V1(
+            "model-control.v1", List.of("deploy.json", "canary.json", "clear-shadow.json"));
 
     private final String id;
     private final List<String> examples;

@@ -42,6 +42,7 @@ class ContractsTest {
                         case MODEL_HEALTH_V1 -> Json.modelHealth(bytes);
                         case REVIEW_LABEL_V1 -> Json.reviewLabel(bytes);
                         case REVIEW_SAMPLE_V1 -> Json.reviewSample(bytes);
+                        case MODEL_CONTROL_V1 -> Json.modelControl(bytes);
                     };
             byte[] written = Json.toBytes(parsed);
             assertThat(validator.validate(contract, written)).as(resource).isEmpty();
@@ -120,6 +121,63 @@ class ContractsTest {
         assertThatThrownBy(() -> Json.review(new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'}))
                 .extracting(e -> ((ContractViolation) e).reason())
                 .isEqualTo(DeadLetter.Reason.INVALID_UTF8);
+    }
+
+    @Test
+    void controlCommandsShouldBeCheckedByTheCodecAndTheSchemaAlike() {
+        String[][] bad = {
+            {"null", "NOT_AN_OBJECT"},
+            {
+                "{\"action\":\"deploy\",\"modelVersion\":\"m@2\",\"issuedBy\":\"a\"}",
+                "MISSING_FIELD"
+            },
+            {"{\"commandId\":\"c\",\"action\":\"promote\",\"issuedBy\":\"a\"}", "INVALID_FIELD"},
+            {"{\"commandId\":\"c\",\"action\":\"deploy\",\"issuedBy\":\"a\"}", "MISSING_FIELD"},
+            {
+                "{\"commandId\":\"c\",\"action\":\"deploy\",\"modelVersion\":\"m2\",\"issuedBy\":\"a\"}",
+                "INVALID_FIELD"
+            },
+            {
+                "{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\",\"issuedBy\":\"a\"}",
+                "MISSING_FIELD"
+            },
+            {
+                "{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\",\"weight\":101,\"issuedBy\":\"a\"}",
+                "INVALID_FIELD"
+            },
+            {
+                "{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\",\"weight\":\"30\",\"issuedBy\":\"a\"}",
+                "WRONG_TYPE"
+            },
+            {
+                "{\"commandId\":\"c\",\"action\":\"rollback\",\"modelVersion\":\"m@2\",\"issuedBy\":\"a\"}",
+                "INVALID_FIELD"
+            },
+            {
+                "{\"commandId\":\"c\",\"action\":\"deploy\",\"modelVersion\":\"m@2\",\"weight\":5,\"issuedBy\":\"a\"}",
+                "INVALID_FIELD"
+            },
+            {"{\"commandId\":\"c\",\"action\":\"rollback\",\"issuedBy\":\"  \"}", "INVALID_FIELD"},
+            {"{\"commandId\":\"c\",\"action\":\"rollback\"}", "MISSING_FIELD"},
+        };
+        for (String[] example : bad) {
+            byte[] bytes = example[0].getBytes(StandardCharsets.UTF_8);
+            assertThat(validator.validate(Schemas.MODEL_CONTROL_V1, bytes))
+                    .as(example[0])
+                    .isNotEmpty();
+            assertThatThrownBy(() -> Json.modelControl(bytes))
+                    .as(example[0])
+                    .isInstanceOf(ContractViolation.class)
+                    .extracting(e -> ((ContractViolation) e).reason().name())
+                    .isEqualTo(example[1]);
+        }
+        ModelControl canary =
+                Json.modelControl(
+                        ("{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\","
+                                        + "\"weight\":0,\"issuedBy\":\"a\"}")
+                                .getBytes(StandardCharsets.UTF_8));
+        assertThat(canary.action()).isEqualTo(ModelControl.Action.CANARY);
+        assertThat(canary.weight()).isZero();
     }
 
     @Test

@@ -1,0 +1,378 @@
+package io.sentiflow.model.registry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sentiflow.model.ModelConfig;
+import io.sentiflow.model.ModelManifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * A versioned store of exported TextCNN models under one root directory, laid out {@code
+ * <root>/<name>/<version>/} with each version's model directory (weights, vocabulary, config.json
+ * and manifest.json).
+ *
+ * <p>Every version is checked against its manifest's SHA-256 sums when it is published, imported,
+ * verified or resolved for traffic. Published versions are never overwritten. A retired version
+ * keeps its files (and gains {@value #RETIRED_FILE}) but {@link #resolveForTraffic} refuses it.
+ * Export and import move one zip archive holding the version's files, manifest included.
+ *
+ * <p>Writes go to a hidden staging directory under the root first and are moved into place, so a
+ * reader never sees half a version.
+ */
+public final class ModelRegistry {
+    public static final String RETIRED_FILE = "RETIRED.json";
+    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Path root;
+
+    public ModelRegistry(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Why and when a version was retired, in its {@value #RETIRED_FILE}. */
+    public record Retirement(String retiredAt, String retiredBy, String reason) {}
+
+    /** One published version. */
+    public record Entry(
+            String name,
+            String version,
+            Path directory,
+            ModelManifest manifest,
+            Retirement retirement) {
+        /** {@code name@version}, as sentiments and control commands name it. */
+        public String modelVersion() {
+            return name + "@" + version;
+        }
+
+        public boolean retired() {
+            return retirement != null;
+        }
+    }
+
+    /** {@code name@version} split in two, each checked to be a safe path segment. */
+    public static String[] split(String modelVersion) throws RegistryException {
+        int at = modelVersion == null ? -1 : modelVersion.indexOf('@');
+        if (at < 0 || modelVersion.indexOf('@', at + 1) >= 0) {
+            throw new RegistryException(
+                    RegistryException.Problem.UNKNOWN_VERSION,
+                    "a model version is written name@version, got '" + modelVersion + "'");
+        }
+        String name = modelVersion.substring(0, at);
+        String version = modelVersion.substring(at + 1);
+        checkSegment(name, "name");
+        checkSegment(version, "version");
+        return new String[] {name, version};
+    }
+
+    private static void checkSegment(String value, String what) throws RegistryException {
+        if (!SAFE_NAME.matcher(value).matches() || value.contains("..")) {
+            throw new RegistryException(
+                    RegistryException.Problem.INVALID_MODEL,
+                    "a model "
+                            + what
+                            + " may hold letters, digits, '.', '_' and '-' only, got '"
+                            + value
+                            + "'");
+        }
+    }
+
+    /** Every version, sorted by name and then version (numerically where both are numbers). */
+    public List<Entry> list() throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return entries;
+        }
+        try (Stream<Path> names = Files.list(root)) {
+            for (Path name : names.filter(Files::isDirectory).sorted().toList()) {
+                if (name.getFileName().toString().startsWith(".")) {
+                    continue;
+                }
+                try (Stream<Path> versions = Files.list(name)) {
+                    for (Path version : versions.filter(Files::isDirectory).toList()) {
+                        if (Files.isRegularFile(version.resolve(ModelManifest.FILE))) {
+                            entries.add(entry(version));
+                        }
+                    }
+                }
+            }
+        }
+        entries.sort(
+                Comparator.comparing(Entry::name)
+                        .thenComparing(Entry::version, ModelRegistry::compareVersions));
+        return entries;
+    }
+
+    static int compareVersions(String a, String b) {
+        if (a.matches("\\d{1,18}") && b.matches("\\d{1,18}")) {
+            return Long.compare(Long.parseLong(a), Long.parseLong(b));
+        }
+        return a.compareTo(b);
+    }
+
+    /** The version's entry (its manifest read, its checksums not checked). */
+    public Entry show(String modelVersion) throws IOException {
+        return entry(directoryOf(modelVersion));
+    }
+
+    private Entry entry(Path directory) throws IOException {
+        ModelManifest manifest = ModelManifest.read(directory);
+        Path retired = directory.resolve(RETIRED_FILE);
+        Retirement retirement =
+                Files.isRegularFile(retired)
+                        ? MAPPER.readValue(retired.toFile(), Retirement.class)
+                        : null;
+        return new Entry(
+                directory.getParent().getFileName().toString(),
+                directory.getFileName().toString(),
+                directory,
+                manifest,
+                retirement);
+    }
+
+    /** The directory of a published version. */
+    public Path directoryOf(String modelVersion) throws RegistryException {
+        String[] parts = split(modelVersion);
+        Path directory = root.resolve(parts[0]).resolve(parts[1]);
+        if (!Files.isRegularFile(directory.resolve(ModelManifest.FILE))) {
+            throw new RegistryException(
+                    RegistryException.Problem.UNKNOWN_VERSION,
+                    "model registry " + root + " has no version " + modelVersion);
+        }
+        return directory;
+    }
+
+    /**
+     * The directory of a version that may receive traffic: published, not retired, and every file
+     * matching its checksum.
+     */
+    public Path resolveForTraffic(String modelVersion) throws RegistryException {
+        Path directory = directoryOf(modelVersion);
+        if (Files.isRegularFile(directory.resolve(RETIRED_FILE))) {
+            throw new RegistryException(
+                    RegistryException.Problem.RETIRED,
+                    modelVersion + " is retired and can no longer receive traffic");
+        }
+        verifyDirectory(directory, modelVersion);
+        return directory;
+    }
+
+    /** Checks every file of a version against its manifest. */
+    public ModelManifest verify(String modelVersion) throws RegistryException {
+        return verifyDirectory(directoryOf(modelVersion), modelVersion);
+    }
+
+    private static ModelManifest verifyDirectory(Path directory, String label)
+            throws RegistryException {
+        try {
+            ModelManifest manifest = ModelManifest.verify(directory);
+            ModelConfig config = ModelConfig.read(directory);
+            String expected = directory.getParent().getFileName() + "@" + directory.getFileName();
+            if (!config.modelVersion().equals(expected)
+                    || !(manifest.name() + "@" + manifest.version()).equals(expected)) {
+                throw new RegistryException(
+                        RegistryException.Problem.INVALID_MODEL,
+                        label
+                                + ": the files say "
+                                + config.modelVersion()
+                                + " but are stored as "
+                                + expected);
+            }
+            return manifest;
+        } catch (RegistryException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new RegistryException(
+                    RegistryException.Problem.INVALID_MODEL,
+                    label + " is refused: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /**
+     * Copies an exported model directory into the registry as {@code name@version} from its
+     * config.json, after checking its checksums. A version that exists is never overwritten.
+     */
+    public Entry publish(Path modelDirectory) throws IOException {
+        ModelManifest manifest;
+        ModelConfig config;
+        try {
+            manifest = ModelManifest.verify(modelDirectory);
+            config = ModelConfig.read(modelDirectory);
+        } catch (IOException e) {
+            throw new RegistryException(
+                    RegistryException.Problem.INVALID_MODEL,
+                    "cannot publish " + modelDirectory + ": " + e.getMessage(),
+                    e);
+        }
+        Path staging = stagingDirectory();
+        try {
+            for (String file : filesOf(manifest)) {
+                Files.copy(modelDirectory.resolve(file), staging.resolve(file));
+            }
+            return install(staging, config.modelVersion());
+        } finally {
+            deleteRecursively(staging);
+        }
+    }
+
+    private static List<String> filesOf(ModelManifest manifest) {
+        List<String> files = new ArrayList<>(manifest.files().keySet());
+        files.add(ModelManifest.FILE);
+        return files;
+    }
+
+    /** Marks a version retired; its files stay. Retiring twice is refused. */
+    public Entry retire(String modelVersion, String retiredBy, String reason) throws IOException {
+        Path directory = directoryOf(modelVersion);
+        Path marker = directory.resolve(RETIRED_FILE);
+        Retirement retirement = new Retirement(Instant.now().toString(), retiredBy, reason);
+        try (OutputStream out =
+                Files.newOutputStream(marker, java.nio.file.StandardOpenOption.CREATE_NEW)) {
+            MAPPER.writeValue(out, retirement);
+        } catch (FileAlreadyExistsException e) {
+            throw new RegistryException(
+                    RegistryException.Problem.RETIRED, modelVersion + " is already retired");
+        }
+        return entry(directory);
+    }
+
+    /**
+     * Writes one zip archive with the version's files and its manifest (not its retirement), after
+     * checking them.
+     */
+    public Path export(String modelVersion, Path archive) throws IOException {
+        Path directory = directoryOf(modelVersion);
+        ModelManifest manifest = verifyDirectory(directory, modelVersion);
+        if (archive.getParent() != null) {
+            Files.createDirectories(archive.getParent());
+        }
+        Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(partial))) {
+            for (String file : filesOf(manifest)) {
+                zip.putNextEntry(new ZipEntry(file));
+                Files.copy(directory.resolve(file), zip);
+                zip.closeEntry();
+            }
+        }
+        Files.move(partial, archive, StandardCopyOption.REPLACE_EXISTING);
+        return archive;
+    }
+
+    /**
+     * Adds the version in an archive written by {@link #export}, after checking every checksum in
+     * its manifest. Refused when the version exists, the archive holds anything but flat files, or
+     * a file is missing or changed.
+     */
+    public Entry importArchive(Path archive) throws IOException {
+        if (!Files.isRegularFile(archive)) {
+            throw new java.nio.file.NoSuchFileException(archive.toString(), null, "no archive");
+        }
+        Path staging = stagingDirectory();
+        try {
+            Set<String> seen = new HashSet<>();
+            try (InputStream in = Files.newInputStream(archive);
+                    ZipInputStream zip = new ZipInputStream(in)) {
+                for (ZipEntry item; (item = zip.getNextEntry()) != null; ) {
+                    String name = item.getName();
+                    if (item.isDirectory()
+                            || name.contains("/")
+                            || name.contains("\\")
+                            || !SAFE_NAME.matcher(name).matches()
+                            || !seen.add(name)) {
+                        throw new RegistryException(
+                                RegistryException.Problem.INVALID_MODEL,
+                                archive
+                                        + " is not a model archive: unexpected entry '"
+                                        + name
+                                        + "'");
+                    }
+                    Files.copy(zip, staging.resolve(name));
+                }
+            } catch (java.util.zip.ZipException e) {
+                throw new RegistryException(
+                        RegistryException.Problem.INVALID_MODEL,
+                        archive + " is not a zip archive: " + e.getMessage(),
+                        e);
+            }
+            ModelConfig config;
+            try {
+                ModelManifest.verify(staging);
+                config = ModelConfig.read(staging);
+            } catch (IOException e) {
+                throw new RegistryException(
+                        RegistryException.Problem.INVALID_MODEL,
+                        "import of " + archive + " refused: " + e.getMessage(),
+                        e);
+            }
+            return install(staging, config.modelVersion());
+        } finally {
+            deleteRecursively(staging);
+        }
+    }
+
+    private Path stagingDirectory() throws IOException {
+        Path staging = root.resolve(".staging").resolve(UUID.randomUUID().toString());
+        Files.createDirectories(staging);
+        return staging;
+    }
+
+    /** Moves a checked staging directory into place as {@code modelVersion}. */
+    private Entry install(Path staging, String modelVersion) throws IOException {
+        String[] parts = split(modelVersion);
+        Path target = root.resolve(parts[0]).resolve(parts[1]);
+        if (Files.exists(target)) {
+            throw new RegistryException(
+                    RegistryException.Problem.ALREADY_PUBLISHED,
+                    modelVersion
+                            + " is already in the registry; publish a new version instead"
+                            + " (train with --model-version)");
+        }
+        Files.createDirectories(target.getParent());
+        try {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(staging, target);
+        } catch (FileAlreadyExistsException e) {
+            throw new RegistryException(
+                    RegistryException.Problem.ALREADY_PUBLISHED,
+                    modelVersion + " is already in the registry");
+        }
+        return entry(target);
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

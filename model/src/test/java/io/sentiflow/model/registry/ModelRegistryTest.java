@@ -1,0 +1,199 @@
+package io.sentiflow.model.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import io.sentiflow.model.ModelFiles;
+import io.sentiflow.model.ModelManifest;
+import io.sentiflow.model.SentimentScorer;
+import io.sentiflow.model.SharedData;
+import io.sentiflow.model.TextCnnTrainer;
+import io.sentiflow.model.TrainingOptions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The registry with two real (tiny) models trained on IMDB reviews. */
+class ModelRegistryTest {
+    @TempDir static Path models;
+    @TempDir Path root;
+
+    @BeforeAll
+    static void trainTwoVersions() throws IOException {
+        for (String version : List.of("1", "2")) {
+            TrainingOptions options =
+                    TrainingOptions.defaults()
+                            .withIdentity("tiny", version)
+                            .withEmbeddingSize(8)
+                            .withSchedule(1, 100, 2_000);
+            new TextCnnTrainer(
+                            options, Device.cpu(), new PrintStream(PrintStream.nullOutputStream()))
+                    .train(
+                            SharedData.imdb().sample("train", 600, version.hashCode()),
+                            models.resolve(version));
+        }
+    }
+
+    private ModelRegistry registry() {
+        return new ModelRegistry(root);
+    }
+
+    private static RegistryException.Problem problemOf(Throwable e) {
+        return ((RegistryException) e).problem();
+    }
+
+    @Test
+    void publishedVersionsShouldBeListedShownAndLoadable() throws Exception {
+        ModelRegistry registry = registry();
+        registry.publish(models.resolve("2"));
+        registry.publish(models.resolve("1"));
+        assertThat(registry.list())
+                .extracting(ModelRegistry.Entry::modelVersion)
+                .containsExactly("tiny@1", "tiny@2");
+        ModelRegistry.Entry entry = registry.show("tiny@2");
+        assertThat(entry.retired()).isFalse();
+        assertThat(entry.manifest().files()).containsKey(ModelFiles.WEIGHTS_FILE);
+        try (SentimentScorer scorer =
+                SentimentScorer.load(registry.resolveForTraffic("tiny@2"), Device.cpu())) {
+            assertThat(scorer.modelVersion()).isEqualTo("tiny@2");
+            assertThat(scorer.scoreTexts(List.of("a wonderful film"))[0]).isBetween(0f, 1f);
+        }
+    }
+
+    @Test
+    void publishingAVersionThatExistsShouldBeRefused() throws IOException {
+        ModelRegistry registry = registry();
+        registry.publish(models.resolve("1"));
+        assertThatThrownBy(() -> registry.publish(models.resolve("1")))
+                .isInstanceOf(RegistryException.class)
+                .hasMessageContaining("tiny@1 is already in the registry")
+                .satisfies(
+                        e ->
+                                assertThat(problemOf(e))
+                                        .isEqualTo(RegistryException.Problem.ALREADY_PUBLISHED));
+        assertThat(registry.list()).hasSize(1);
+        assertThat(root.resolve(".staging")).isEmptyDirectory();
+    }
+
+    @Test
+    void aTamperedVersionShouldBeRefusedForTraffic() throws IOException {
+        ModelRegistry registry = registry();
+        Path directory = registry.publish(models.resolve("1")).directory();
+        Files.writeString(ModelFiles.vocabulary(directory), "extra\n", StandardOpenOption.APPEND);
+        assertThatThrownBy(() -> registry.resolveForTraffic("tiny@1"))
+                .hasMessageContaining("checksum mismatch for " + ModelFiles.VOCABULARY_FILE)
+                .satisfies(
+                        e ->
+                                assertThat(problemOf(e))
+                                        .isEqualTo(RegistryException.Problem.INVALID_MODEL));
+        assertThatThrownBy(() -> registry.verify("tiny@1"))
+                .satisfies(
+                        e ->
+                                assertThat(problemOf(e))
+                                        .isEqualTo(RegistryException.Problem.INVALID_MODEL));
+        assertThatThrownBy(() -> registry.export("tiny@1", root.resolve("out.zip")))
+                .isInstanceOf(RegistryException.class);
+    }
+
+    @Test
+    void aRetiredVersionShouldKeepItsFilesButReceiveNoTraffic() throws IOException {
+        ModelRegistry registry = registry();
+        registry.publish(models.resolve("1"));
+        ModelRegistry.Entry retired = registry.retire("tiny@1", "alice", "superseded");
+        assertThat(retired.retired()).isTrue();
+        assertThat(retired.retirement().retiredBy()).isEqualTo("alice");
+        assertThat(registry.verify("tiny@1").version()).isEqualTo("1");
+        assertThatThrownBy(() -> registry.resolveForTraffic("tiny@1"))
+                .hasMessageContaining("retired")
+                .satisfies(
+                        e -> assertThat(problemOf(e)).isEqualTo(RegistryException.Problem.RETIRED));
+        assertThatThrownBy(() -> registry.retire("tiny@1", "bob", "again"))
+                .hasMessageContaining("already retired");
+    }
+
+    @Test
+    void unknownOrUnsafeVersionsShouldBeRefusedClearly() {
+        ModelRegistry registry = registry();
+        assertThatThrownBy(() -> registry.resolveForTraffic("tiny@9"))
+                .hasMessageContaining("has no version tiny@9")
+                .satisfies(
+                        e ->
+                                assertThat(problemOf(e))
+                                        .isEqualTo(RegistryException.Problem.UNKNOWN_VERSION));
+        assertThatThrownBy(() -> registry.show("../etc@1")).isInstanceOf(RegistryException.class);
+        assertThatThrownBy(() -> registry.show("tiny")).hasMessageContaining("name@version");
+    }
+
+    @Test
+    void exportThenImportIntoAnotherRootShouldPreserveEveryChecksum(@TempDir Path other)
+            throws IOException {
+        ModelRegistry source = registry();
+        ModelRegistry.Entry published = source.publish(models.resolve("2"));
+        Path archive = source.export("tiny@2", other.resolve("archives/tiny-2.zip"));
+
+        ModelRegistry target = new ModelRegistry(other.resolve("registry"));
+        ModelRegistry.Entry imported = target.importArchive(archive);
+        assertThat(imported.modelVersion()).isEqualTo("tiny@2");
+        Map<String, String> before = published.manifest().files();
+        assertThat(imported.manifest().files()).isEqualTo(before);
+        assertThat(ModelManifest.checksums(imported.directory())).isEqualTo(before);
+        assertThat(ModelManifest.sha256(imported.directory().resolve(ModelManifest.FILE)))
+                .isEqualTo(ModelManifest.sha256(published.directory().resolve(ModelManifest.FILE)));
+        assertThat(target.resolveForTraffic("tiny@2")).isEqualTo(imported.directory());
+        assertThatThrownBy(() -> target.importArchive(archive))
+                .satisfies(
+                        e ->
+                                assertThat(problemOf(e))
+                                        .isEqualTo(RegistryException.Problem.ALREADY_PUBLISHED));
+    }
+
+    @Test
+    void importShouldRefuseTamperedOrMaliciousArchives(@TempDir Path other) throws IOException {
+        ModelRegistry target = new ModelRegistry(other.resolve("registry"));
+        Path source = models.resolve("1");
+
+        Path tampered = other.resolve("tampered.zip");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(tampered))) {
+            for (String file : Files.list(source).map(p -> p.getFileName().toString()).toList()) {
+                zip.putNextEntry(new ZipEntry(file));
+                byte[] bytes = Files.readAllBytes(source.resolve(file));
+                if (file.equals(ModelFiles.WEIGHTS_FILE)) {
+                    bytes[bytes.length / 2] ^= 0x55;
+                }
+                zip.write(bytes);
+                zip.closeEntry();
+            }
+        }
+        assertThatThrownBy(() -> target.importArchive(tampered))
+                .hasMessageContaining("checksum mismatch for " + ModelFiles.WEIGHTS_FILE)
+                .satisfies(
+                        e ->
+                                assertThat(problemOf(e))
+                                        .isEqualTo(RegistryException.Problem.INVALID_MODEL));
+
+        Path escaping = other.resolve("escaping.zip");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(escaping))) {
+            zip.putNextEntry(new ZipEntry("../outside.txt"));
+            zip.write(1);
+            zip.closeEntry();
+        }
+        assertThatThrownBy(() -> target.importArchive(escaping))
+                .hasMessageContaining("unexpected entry '../outside.txt'");
+        assertThat(other.resolve("outside.txt")).doesNotExist();
+
+        Path notZip = other.resolve("not.zip");
+        Files.writeString(notZip, "hello");
+        assertThatThrownBy(() -> target.importArchive(notZip)).isInstanceOf(IOException.class);
+        assertThat(target.list()).isEmpty();
+    }
+}
