@@ -66,6 +66,7 @@ final class StreamRun {
         values.put(JobConfig.TOPIC_HEALTH, name + "-health");
         values.put(JobConfig.TOPIC_LABELS, name + "-labels");
         values.put(JobConfig.TOPIC_SAMPLES, name + "-samples");
+        values.put(JobConfig.TOPIC_CONTROL, name + "-control");
         values.put(JobConfig.GROUP_ID, name);
         values.put(JobConfig.DELIVERY, "at-least-once");
         values.put(JobConfig.CHECKPOINT_INTERVAL_MS, "10000");
@@ -76,7 +77,8 @@ final class StreamRun {
                         values.get(JobConfig.TOPIC_DEAD_LETTERS),
                         values.get(JobConfig.TOPIC_HEALTH),
                         values.get(JobConfig.TOPIC_LABELS),
-                        values.get(JobConfig.TOPIC_SAMPLES)));
+                        values.get(JobConfig.TOPIC_SAMPLES),
+                        values.get(JobConfig.TOPIC_CONTROL)));
         return values;
     }
 

@@ -52,6 +52,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     private static final String HEALTH = "model-health";
     private static final String LABELS = "review-labels";
     private static final String SAMPLES = "review-samples";
+    private static final String CONTROL = "model-control";
 
     /** Malformed messages the demo mixes in, to show the dead-letter topic at work. */
     private static final List<byte[]> MALFORMED =
@@ -182,7 +183,9 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     private void createTopics(String brokers) throws Exception {
         try (Admin admin = Admin.create(adminProperties(brokers))) {
             KafkaClients.createTopics(
-                    admin, 2, List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS, HEALTH, LABELS, SAMPLES));
+                    admin,
+                    2,
+                    List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS, HEALTH, LABELS, SAMPLES, CONTROL));
         }
     }
 

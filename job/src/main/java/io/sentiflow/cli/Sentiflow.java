@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             EvaluateCommand.class,
             DataCommand.class,
+            ModelsCommand.class,
+            ControlCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Sentiflow implements Runnable {

@@ -2,7 +2,6 @@ package io.sentiflow.job;
 
 import io.sentiflow.model.ModelManifest;
 import io.sentiflow.schemas.ModelHealth;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,12 +24,14 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
         implements OneInputStreamOperator<HealthEvent, ModelHealth>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
 
-    private final String modelPath;
+    private final ModelCatalog catalog;
     private final long windowMs;
     private final HealthAccumulator.Thresholds thresholds;
 
-    private transient long[] reference;
-    private transient Double referenceOov;
+    /** Each version's training reference, read from its manifest on first sight. */
+    private transient Map<String, ModelManifest> references;
+
+    private transient RoutingTable routing;
     private transient long windowStart;
     private transient Map<String, HealthAccumulator> byVersion;
     private transient Map<String, Long> deadLetters;
@@ -39,12 +40,12 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
     private transient Map<String, ModelHealth> latest;
 
     public AggregateHealth(
-            String modelPath,
+            ModelCatalog catalog,
             long windowMs,
             double driftThreshold,
             double errorRateThreshold,
             long p99ThresholdMs) {
-        this.modelPath = modelPath;
+        this.catalog = catalog;
         this.windowMs = windowMs;
         this.thresholds =
                 new HealthAccumulator.Thresholds(
@@ -54,9 +55,7 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
     @Override
     public void open() throws Exception {
         super.open();
-        ModelManifest manifest = ModelManifest.verify(Path.of(modelPath));
-        reference = manifest.referenceHistogram();
-        referenceOov = manifest.referenceOovRate();
+        references = new java.util.HashMap<>();
         latest = new java.util.HashMap<>();
         long now = getProcessingTimeService().getCurrentProcessingTime();
         startWindow(now - Math.floorMod(now, windowMs));
@@ -90,16 +89,37 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
             byVersion
                     .computeIfAbsent(event.feedback.modelVersion, HealthAccumulator::new)
                     .addLabelled(event.feedback.predictedPositive, event.feedback.actualPositive);
+        } else if (event.model != null) {
+            if (event.model.routing != null && event.model.subtask == 0) {
+                routing = event.model.routing;
+            }
+            if (event.model.modelVersion != null) {
+                byVersion
+                        .computeIfAbsent(event.model.modelVersion, HealthAccumulator::new)
+                        .add(event.model);
+            }
+        } else if (event.shadow != null) {
+            byVersion
+                    .computeIfAbsent(event.shadow.shadowVersion, HealthAccumulator::new)
+                    .add(event.shadow);
         } else if (event.deadLetterReason != null) {
             deadLetters.merge(event.deadLetterReason, 1L, Long::sum);
         }
     }
 
     private void emit(long end) {
-        for (HealthAccumulator accumulator : byVersion.values()) {
+        for (Map.Entry<String, HealthAccumulator> entry : byVersion.entrySet()) {
+            ModelManifest manifest = reference(entry.getKey());
             ModelHealth record =
-                    accumulator.toRecord(
-                            windowStart, end, deadLetters, reference, referenceOov, thresholds);
+                    entry.getValue()
+                            .toRecord(
+                                    windowStart,
+                                    end,
+                                    deadLetters,
+                                    manifest == null ? null : manifest.referenceHistogram(),
+                                    manifest == null ? null : manifest.referenceOovRate(),
+                                    thresholds,
+                                    routing);
             if (latest.put(record.modelVersion(), record) == null) {
                 registerGauges(record.modelVersion());
             }
@@ -107,6 +127,19 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
         }
         byVersion = new LinkedHashMap<>();
         deadLetters = new TreeMap<>();
+    }
+
+    private ModelManifest reference(String version) {
+        if (!references.containsKey(version)) {
+            ModelManifest manifest = null;
+            try {
+                manifest = catalog.manifest(version);
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.info("no training reference for {}: {}", version, e.getMessage());
+            }
+            references.put(version, manifest);
+        }
+        return references.get(version);
     }
 
     /** Gauges of the last window per model version, for Prometheus (label {@code modelVersion}). */

@@ -6,11 +6,15 @@ public class BatchStats {
     public int size;
     public long inferenceMillis;
 
+    /** Memory in use on the scoring device after the batch, when readable; else null. */
+    public Long deviceMemoryBytes;
+
     public BatchStats() {}
 
-    public BatchStats(String modelVersion, int size, long inferenceMillis) {
+    public BatchStats(String modelVersion, int size, long inferenceMillis, Long deviceMemoryBytes) {
         this.modelVersion = modelVersion;
         this.size = size;
         this.inferenceMillis = inferenceMillis;
+        this.deviceMemoryBytes = deviceMemoryBytes;
     }
 }

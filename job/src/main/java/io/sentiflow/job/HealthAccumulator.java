@@ -32,6 +32,12 @@ final class HealthAccumulator {
     private long falsePositives;
     private long trueNegatives;
     private long falseNegatives;
+    private Long deviceMemoryBytes;
+    private final List<ModelHealth.ModelEvent> events = new ArrayList<>();
+    private final java.util.Set<String> shadowComparedWith = new java.util.TreeSet<>();
+    private long shadowCompared;
+    private long shadowAgreed;
+    private double shadowDifference;
 
     HealthAccumulator(String modelVersion) {
         this.modelVersion = modelVersion;
@@ -61,7 +67,35 @@ final class HealthAccumulator {
         else trueNegatives++;
     }
 
+    void add(ModelEvent event) {
+        if (device == null) {
+            device = event.device;
+        }
+        events.add(
+                new ModelHealth.ModelEvent(
+                        event.type.name(),
+                        event.commandId,
+                        event.issuedBy,
+                        event.subtask,
+                        event.device,
+                        event.message,
+                        event.at));
+    }
+
+    void add(ShadowStats shadow) {
+        shadowComparedWith.add(shadow.primaryVersion);
+        shadowCompared += shadow.compared;
+        shadowAgreed += shadow.agreed;
+        shadowDifference += shadow.absoluteDifferenceSum;
+    }
+
     void add(BatchStats batch) {
+        if (batch.deviceMemoryBytes != null) {
+            deviceMemoryBytes =
+                    deviceMemoryBytes == null
+                            ? batch.deviceMemoryBytes
+                            : Math.max(deviceMemoryBytes, batch.deviceMemoryBytes);
+        }
         batches++;
         batchSizeSum += batch.size;
         batchSizeMax = Math.max(batchSizeMax, batch.size);
@@ -69,14 +103,18 @@ final class HealthAccumulator {
                 Math.min(inference.getHighestTrackableValue(), Math.max(0, batch.inferenceMillis)));
     }
 
-    /** The window's record; {@code reference} is the training score histogram, or null. */
+    /**
+     * The window's record; {@code reference} is the training score histogram, or null; {@code
+     * routing} the job's routing at the window's end, or null.
+     */
     ModelHealth toRecord(
             long start,
             long end,
             Map<String, Long> deadLetters,
             long[] reference,
             Double referenceOov,
-            Thresholds thresholds) {
+            Thresholds thresholds,
+            RoutingTable routing) {
         double seconds = Math.max(1e-3, (end - start) / 1000.0);
         long labelled = truePositives + falsePositives + trueNegatives + falseNegatives;
         Double drift =
@@ -127,7 +165,37 @@ final class HealthAccumulator {
                 truePositives + falseNegatives == 0
                         ? null
                         : truePositives / (double) (truePositives + falseNegatives),
-                alerts);
+                alerts,
+                routing == null ? null : roleIn(routing),
+                routing == null
+                        ? null
+                        : new ModelHealth.Routing(
+                                routing.production(),
+                                routing.canary(),
+                                routing.canary() == null ? null : routing.canaryWeight(),
+                                routing.shadow()),
+                deviceMemoryBytes,
+                events,
+                shadowCompared == 0
+                        ? null
+                        : new ModelHealth.Shadow(
+                                List.copyOf(shadowComparedWith),
+                                shadowCompared,
+                                shadowAgreed / (double) shadowCompared,
+                                shadowDifference / shadowCompared));
+    }
+
+    private String roleIn(RoutingTable routing) {
+        if (modelVersion.equals(routing.production())) {
+            return "production";
+        }
+        if (modelVersion.equals(routing.canary())) {
+            return "canary";
+        }
+        if (modelVersion.equals(routing.shadow())) {
+            return "shadow";
+        }
+        return "idle";
     }
 
     /**

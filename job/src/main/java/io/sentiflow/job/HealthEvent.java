@@ -8,6 +8,8 @@ public class HealthEvent {
     public BatchStats batch;
     public String deadLetterReason;
     public LabelledPrediction feedback;
+    public ModelEvent model;
+    public ShadowStats shadow;
 
     public HealthEvent() {}
 
@@ -26,6 +28,18 @@ public class HealthEvent {
     public static HealthEvent of(LabelledPrediction feedback) {
         HealthEvent event = new HealthEvent();
         event.feedback = feedback;
+        return event;
+    }
+
+    public static HealthEvent of(ModelEvent model) {
+        HealthEvent event = new HealthEvent();
+        event.model = model;
+        return event;
+    }
+
+    public static HealthEvent of(ShadowStats shadow) {
+        HealthEvent event = new HealthEvent();
+        event.shadow = shadow;
         return event;
     }
 

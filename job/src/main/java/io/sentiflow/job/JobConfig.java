@@ -40,6 +40,10 @@ public final class JobConfig implements Serializable {
     public static final String STARTING_OFFSETS = "starting-offsets";
     public static final String BOUNDED = "bounded";
     public static final String MODEL_PATH = "model.path";
+    public static final String MODEL_VERSION = "model.version";
+    public static final String MODEL_MAX_LOADED = "model.max-loaded";
+    public static final String REGISTRY_ROOT = "registry.root";
+    public static final String TOPIC_CONTROL = "topic.control";
     public static final String DEVICE = "device";
     public static final String DEVICE_THREADS = "device.threads";
     public static final String BATCH_MAX_SIZE = "batch.max-size";
@@ -80,6 +84,10 @@ public final class JobConfig implements Serializable {
         d.put(STARTING_OFFSETS, "earliest");
         d.put(BOUNDED, "false");
         d.put(MODEL_PATH, "models/textcnn-demo");
+        d.put(MODEL_VERSION, "");
+        d.put(MODEL_MAX_LOADED, "4");
+        d.put(REGISTRY_ROOT, "");
+        d.put(TOPIC_CONTROL, "model-control");
         d.put(DEVICE, "auto");
         d.put(DEVICE_THREADS, "0");
         d.put(BATCH_MAX_SIZE, "64");
@@ -189,6 +197,18 @@ public final class JobConfig implements Serializable {
                             + " must be >= 0");
         }
         oneOf(DEVICE, "auto", "cpu", "gpu");
+        if (modelMaxLoaded() < 3) {
+            throw new IllegalArgumentException(
+                    MODEL_MAX_LOADED + " must be at least 3 (production, canary and shadow)");
+        }
+        if (modelVersion() != null && registryRoot() == null) {
+            throw new IllegalArgumentException(
+                    MODEL_VERSION + " names a registry version: set " + REGISTRY_ROOT + " too");
+        }
+        if (modelVersion() == null && modelPath() == null) {
+            throw new IllegalArgumentException(
+                    "set " + MODEL_PATH + ", or " + REGISTRY_ROOT + " and " + MODEL_VERSION);
+        }
         oneOf(DELIVERY, "exactly-once", "at-least-once");
         if (!startingOffsets().matches("timestamp:\\d+")) {
             oneOf(STARTING_OFFSETS, "earliest", "latest", "committed", "timestamp:<epoch-ms>");
@@ -300,8 +320,35 @@ public final class JobConfig implements Serializable {
         return Boolean.parseBoolean(values.get(BOUNDED));
     }
 
+    /** The starting model's directory; null when empty. */
     public String modelPath() {
-        return values.get(MODEL_PATH);
+        return blankToNull(values.get(MODEL_PATH));
+    }
+
+    /**
+     * {@code name@version} of the registry version to start with; null when empty. Takes precedence
+     * over {@link #modelPath()}.
+     */
+    public String modelVersion() {
+        return blankToNull(values.get(MODEL_VERSION));
+    }
+
+    /** The model registry's root directory; null when the job has none. */
+    public String registryRoot() {
+        return blankToNull(values.get(REGISTRY_ROOT));
+    }
+
+    /** Most model versions resident per scoring subtask. */
+    public int modelMaxLoaded() {
+        return (int) longValue(MODEL_MAX_LOADED);
+    }
+
+    public String controlTopic() {
+        return values.get(TOPIC_CONTROL);
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
     }
 
     public String device() {

@@ -32,6 +32,27 @@ public final class KafkaIo {
         return source(config, config.labelsTopic());
     }
 
+    /**
+     * The model-control topic, always from its earliest command: on a fresh start the routing is
+     * rebuilt from the command log; after a restore the checkpointed offsets win. Bounded (to the
+     * latest command at start) only when the job is.
+     */
+    public static KafkaSource<KafkaRecord> controlSource(JobConfig config) {
+        KafkaSourceBuilder<KafkaRecord> builder =
+                KafkaSource.<KafkaRecord>builder()
+                        .setBootstrapServers(config.bootstrapServers())
+                        .setTopics(config.controlTopic())
+                        .setGroupId(config.groupId())
+                        .setDeserializer(new KafkaRecordDeserializer())
+                        .setProperties(config.kafkaProperties())
+                        .setProperty("isolation.level", "read_committed")
+                        .setStartingOffsets(OffsetsInitializer.earliest());
+        if (config.bounded()) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
     private static KafkaSource<KafkaRecord> source(JobConfig config, String topic) {
         KafkaSourceBuilder<KafkaRecord> builder =
                 KafkaSource.<KafkaRecord>builder()

@@ -44,7 +44,8 @@ final class PendingBatches {
 
     /** Adds a review to its class's open batch and returns the class. */
     int add(TokenizedReview review, long now) {
-        int c = classOf(review.tokenIds.length);
+        // A review without tokens is kept: scoring fails for it alone and dead-letters it.
+        int c = classOf(review.tokens == null ? 0 : review.tokens.length);
         if (batches.get(c).isEmpty()) {
             oldestArrival[c] = now;
         }

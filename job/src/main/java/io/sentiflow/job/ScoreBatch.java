@@ -1,43 +1,74 @@
 package io.sentiflow.job;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sentiflow.model.Devices;
-import io.sentiflow.model.SentimentScorer;
 import io.sentiflow.model.Vocabulary;
+import io.sentiflow.model.registry.RegistryException;
+import io.sentiflow.schemas.ContractViolation;
 import io.sentiflow.schemas.DeadLetter;
 import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.ModelControl;
 import io.sentiflow.schemas.ReviewSample;
-import java.nio.file.Path;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.BoundedOneInput;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedMultiInput;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Scores reviews with the TextCNN in micro-batches: a batch is scored when it holds {@code maxSize}
- * reviews or when its oldest review has waited {@code maxDelayMs}, whichever comes first. Reviews
- * of similar length share a batch ({@link PendingBatches}), so padding stays small.
+ * Routes each review to a model version and scores it in micro-batches; its second input is the
+ * model-control topic, broadcast to every subtask, which changes the routing while reviews flow.
  *
- * <p>Why a custom operator rather than async I/O: a flush on delay needs processing-time timers on
- * a non-keyed stream, and scoring on the task thread keeps at most {@code maxSize} reviews per
- * length class in flight, so backpressure reaches the Kafka source instead of memory growing. All
- * open batches are scored before every checkpoint barrier, so no checkpoint holds a buffered
- * review: after a failure, everything not yet scored is replayed from Kafka. The model is loaded
- * once per parallel instance in {@link #open()} onto its device and closed in {@link #close()}. A
- * batch that fails is retried review by review; a review that still fails is dead-lettered.
+ * <p><b>Batching.</b> A batch is scored when it holds {@code maxSize} reviews or when its oldest
+ * review has waited {@code maxDelayMs}, whichever comes first. Reviews of similar length and the
+ * same version share a batch ({@link PendingBatches}), so padding stays small. Why a custom
+ * operator rather than async I/O: a flush on delay needs processing-time timers on a non-keyed
+ * stream, and scoring on the task thread keeps at most {@code maxSize} reviews per length class in
+ * flight, so backpressure reaches the Kafka source instead of memory growing. All open batches are
+ * scored before every checkpoint barrier, so no checkpoint holds a buffered review: after a
+ * failure, everything not yet scored is replayed from Kafka. A batch that fails is retried review
+ * by review; a review that still fails is dead-lettered.
+ *
+ * <p><b>Routing.</b> The {@link RoutingTable} lives in broadcast state (as JSON), so a restart
+ * keeps it. Routing and scoring share this operator so that a version is loaded, checked and warmed
+ * up on this subtask's device before the table sends it a single review. Loading happens on a
+ * background thread while reviews keep flowing under the old table; commands apply in order, one at
+ * a time, and commands still waiting at a checkpoint are part of the state. A command that is
+ * invalid, names an unknown, retired or tampered version, or cannot apply is never applied: it is
+ * dead-lettered (by subtask 0 only, so once) and reported as a {@link ModelEvent}. Versions no
+ * longer routed are unloaded, except the rollback target while at most {@code maxLoaded} versions
+ * are resident. The shadow scores the reviews of the other versions batch by batch; its scores only
+ * feed {@link #SHADOW}.
  */
 public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
-        implements OneInputStreamOperator<TokenizedReview, ScoredReview>, BoundedOneInput {
+        implements TwoInputStreamOperator<TokenizedReview, KafkaRecord, ScoredReview>,
+                BoundedMultiInput {
     private static final long serialVersionUID = 1L;
 
     /** One record per scored batch, for model health. */
@@ -46,102 +77,243 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     /** Reviews scored within {@code sampleBand} of 0.5, for labelling. */
     public static final OutputTag<ReviewSample> SAMPLES = new OutputTag<>("samples") {};
 
-    private final String modelPath;
-    private final String device;
-    private final int maxSize;
-    private final long maxDelayMs;
-    private final int cpuThreads;
-    private final double sampleBand;
+    /** Loads, unloads, refusals and routing changes, for model health. */
+    public static final OutputTag<ModelEvent> MODEL_EVENTS = new OutputTag<>("model-events") {};
 
-    private transient SentimentScorer scorer;
-    private transient String deviceName;
-    private transient PendingBatches pending;
-    private transient ScheduledFuture<?>[] delayTimers;
+    /** How the shadow's scores compared with the scores that were sent, per batch. */
+    public static final OutputTag<ShadowStats> SHADOW = new OutputTag<>("shadow") {};
+
+    static final MapStateDescriptor<String, String> ROUTING_STATE =
+            new MapStateDescriptor<>(
+                    "routing", BasicTypeInfo.STRING_TYPE_INFO, BasicTypeInfo.STRING_TYPE_INFO);
+    private static final String TABLE_KEY = "table";
+    private static final String PENDING_KEY = "pending";
+    private static final long LOAD_POLL_MS = 10;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /**
+     * How the operator scores.
+     *
+     * @param device {@code auto}, {@code cpu} or {@code gpu}
+     * @param maxSize most reviews per batch
+     * @param maxDelayMs longest a review waits for its batch to fill
+     * @param cpuThreads intra-op threads of the PyTorch engine on the CPU; 0 keeps DJL's default.
+     *     libtorch reads it once per JVM, when the engine starts, so the first model on a
+     *     TaskManager decides.
+     * @param sampleBand reviews whose score is within this of 0.5 also go to {@link #SAMPLES}; 0
+     *     samples none
+     * @param maxLoaded most model versions resident per subtask
+     */
+    public record Settings(
+            String device,
+            int maxSize,
+            long maxDelayMs,
+            int cpuThreads,
+            double sampleBand,
+            int maxLoaded)
+            implements Serializable {
+        public Settings {
+            if (maxLoaded < 3) {
+                throw new IllegalArgumentException(
+                        "model.max-loaded must be at least 3 (production, canary and shadow),"
+                                + " got "
+                                + maxLoaded);
+            }
+        }
+
+        public static Settings of(JobConfig config) {
+            return new Settings(
+                    config.device(),
+                    config.batchMaxSize(),
+                    config.batchMaxDelayMs(),
+                    config.deviceThreads(),
+                    config.samplesBand(),
+                    config.modelMaxLoaded());
+        }
+
+        public static Settings of(String device, int maxSize, long maxDelayMs) {
+            return new Settings(device, maxSize, maxDelayMs, 0, 0, 3);
+        }
+    }
+
+    /** A control command waiting to apply, with the record it came in. */
+    private record Command(ModelControl control, KafkaRecord source) {}
+
+    private final ModelCatalog catalog;
+    private final Settings settings;
+
+    private transient Device chosenDevice;
+    private transient int subtask;
+    private transient RoutingTable table;
+    private transient Map<String, LoadedModel> models;
+    private transient Map<String, PendingBatches> pending;
+    private transient Map<String, ScheduledFuture<?>[]> delayTimers;
+    private transient ArrayDeque<Command> commands;
+    private transient List<KafkaRecord> restoredCommands;
+    private transient CompletableFuture<LoadedModel> loading;
+    private transient String loadingVersion;
+    private transient ExecutorService loader;
+    private transient BroadcastState<String, String> routingState;
     private transient Counter scored;
     private transient Counter scoringErrors;
+    private transient Counter commandsApplied;
+    private transient Counter commandsRefused;
     private transient Histogram batchSizes;
     private transient Histogram waitMillis;
     private transient Histogram inferenceMillis;
     private transient Histogram latencyMillis;
 
-    public ScoreBatch(String modelPath, String device, int maxSize, long maxDelayMs) {
-        this(modelPath, device, maxSize, maxDelayMs, 0);
+    public ScoreBatch(ModelCatalog catalog, Settings settings) {
+        this.catalog = catalog;
+        this.settings = settings;
     }
 
-    /**
-     * @param cpuThreads intra-op threads of the PyTorch engine on the CPU; 0 keeps DJL's default.
-     *     libtorch reads it once per JVM, when the engine starts, so the first model on a
-     *     TaskManager decides.
-     */
-    public ScoreBatch(
-            String modelPath, String device, int maxSize, long maxDelayMs, int cpuThreads) {
-        this(modelPath, device, maxSize, maxDelayMs, cpuThreads, 0);
-    }
-
-    /**
-     * @param sampleBand reviews whose score is within this of 0.5 also go to {@link #SAMPLES}; 0
-     *     samples none
-     */
-    public ScoreBatch(
-            String modelPath,
-            String device,
-            int maxSize,
-            long maxDelayMs,
-            int cpuThreads,
-            double sampleBand) {
-        this.modelPath = modelPath;
-        this.device = device;
-        this.maxSize = maxSize;
-        this.maxDelayMs = maxDelayMs;
-        this.cpuThreads = cpuThreads;
-        this.sampleBand = sampleBand;
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        routingState = context.getOperatorStateStore().getBroadcastState(ROUTING_STATE);
+        restoredCommands = new ArrayList<>();
+        if (context.isRestored()) {
+            String savedTable = routingState.get(TABLE_KEY);
+            if (savedTable != null) {
+                table = MAPPER.readValue(savedTable, RoutingTable.class);
+            }
+            String savedPending = routingState.get(PENDING_KEY);
+            if (savedPending != null) {
+                restoredCommands =
+                        MAPPER.readValue(savedPending, new TypeReference<List<KafkaRecord>>() {});
+            }
+        }
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        if (cpuThreads > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(cpuThreads));
+        if (settings.cpuThreads() > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(settings.cpuThreads()));
         }
         List<String> gpus = new ArrayList<>();
         for (ExternalResourceInfo info : getRuntimeContext().getExternalResourceInfos("gpu")) {
             info.getProperty("index").ifPresent(gpus::add);
         }
-        int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         OptionalInt gpu = DeviceAssignment.gpuIndex(gpus, subtask);
-        Device chosen = Devices.select(device, gpu.orElse(subtask));
-        scorer = SentimentScorer.load(Path.of(modelPath), chosen);
-        deviceName = chosen.toString();
-        LOG.info("subtask {} scores with {} on {}", subtask, scorer.modelVersion(), chosen);
-        pending = new PendingBatches(scorer.config().maxLength());
-        delayTimers = new ScheduledFuture<?>[pending.classCount()];
+        chosenDevice = Devices.select(settings.device(), gpu.orElse(subtask));
+        models = new LinkedHashMap<>();
+        pending = new HashMap<>();
+        delayTimers = new HashMap<>();
+        commands = new ArrayDeque<>();
+        loader =
+                Executors.newSingleThreadExecutor(
+                        runnable -> {
+                            Thread thread =
+                                    new Thread(runnable, "sentiflow-model-loader-" + subtask);
+                            thread.setDaemon(true);
+                            return thread;
+                        });
+        registerMetrics();
+
+        if (table == null) {
+            table = RoutingTable.initial(catalog.initialVersion());
+        }
+        // At start the routed versions load on the task thread: nothing flows before they are in.
+        for (String version : new ArrayList<>(table.versions())) {
+            try {
+                models.put(version, loadVersion(version));
+            } catch (IOException e) {
+                if (version.equals(table.production())) {
+                    throw new IOException(
+                            "cannot load the production model " + version + ": " + e.getMessage(),
+                            e);
+                }
+                LOG.warn("routed version {} no longer loads, routing around it: {}", version, e);
+                table = withoutVersion(table, version);
+            }
+        }
+        LOG.info(
+                "subtask {} scores on {} with routing {}",
+                subtask,
+                chosenDevice,
+                MAPPER.writeValueAsString(table));
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        // Reported through the mailbox, once the operator is running.
+        getProcessingTimeService()
+                .registerTimer(
+                        now,
+                        time -> {
+                            for (LoadedModel model : models.values()) {
+                                event(ModelEvent.Type.LOADED, model.version(), null, loaded(model));
+                            }
+                            event(
+                                    ModelEvent.Type.ROUTED,
+                                    table.production(),
+                                    null,
+                                    "routing at start");
+                        });
+        for (KafkaRecord record : restoredCommands) {
+            enqueue(record);
+        }
+        restoredCommands = null;
+    }
+
+    private void registerMetrics() {
         scored = getMetricGroup().counter("reviewsScored");
         scoringErrors = getMetricGroup().counter("scoringErrors");
+        commandsApplied = getMetricGroup().counter("controlCommandsApplied");
+        commandsRefused = getMetricGroup().counter("controlCommandsRefused");
         batchSizes = getMetricGroup().histogram("batchSize", histogram());
         waitMillis = getMetricGroup().histogram("batchWaitMillis", histogram());
         inferenceMillis = getMetricGroup().histogram("inferenceMillis", histogram());
-        getMetricGroup().gauge("inFlightReviews", (Gauge<Integer>) () -> pending.total());
+        getMetricGroup().gauge("inFlightReviews", (Gauge<Integer>) this::inFlight);
+        getMetricGroup().gauge("loadedModelVersions", (Gauge<Integer>) () -> models.size());
         latencyMillis = getMetricGroup().histogram("latencyMillis", histogram());
+    }
+
+    private int inFlight() {
+        int total = 0;
+        for (PendingBatches batches : pending.values()) {
+            total += batches.total();
+        }
+        return total;
     }
 
     private static DescriptiveStatisticsHistogram histogram() {
         return new DescriptiveStatisticsHistogram(1000);
     }
 
+    private LoadedModel loadVersion(String version) throws IOException {
+        return LoadedModel.load(version, catalog.resolveForTraffic(version), chosenDevice);
+    }
+
+    private static String loaded(LoadedModel model) {
+        return "loaded and warmed up in " + model.loadMillis() + " ms";
+    }
+
+    // ---------------------------------------------------------------- reviews
+
     @Override
-    public void processElement(StreamRecord<TokenizedReview> element) throws Exception {
+    public void processElement1(StreamRecord<TokenizedReview> element) throws Exception {
+        TokenizedReview review = element.getValue();
+        String version = table.route(review.id);
+        LoadedModel model = models.get(version);
+        review.modelVersion = version;
+        PendingBatches batches =
+                pending.computeIfAbsent(version, v -> new PendingBatches(model.maxLength()));
+        ScheduledFuture<?>[] timers =
+                delayTimers.computeIfAbsent(
+                        version, v -> new ScheduledFuture<?>[batches.classCount()]);
         long now = getProcessingTimeService().getCurrentProcessingTime();
-        int lengthClass = pending.add(element.getValue(), now);
-        if (pending.size(lengthClass) >= maxSize) {
-            flush(lengthClass);
-        } else if (pending.size(lengthClass) == 1) {
-            delayTimers[lengthClass] =
+        int lengthClass = batches.add(review, now);
+        if (batches.size(lengthClass) >= settings.maxSize()) {
+            flush(version, lengthClass);
+        } else if (batches.size(lengthClass) == 1) {
+            timers[lengthClass] =
                     getProcessingTimeService()
                             .registerTimer(
-                                    now + maxDelayMs,
+                                    now + settings.maxDelayMs(),
                                     time -> {
-                                        delayTimers[lengthClass] = null;
-                                        flush(lengthClass);
+                                        timers[lengthClass] = null;
+                                        flush(version, lengthClass);
                                     });
         }
     }
@@ -153,8 +325,21 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     }
 
     @Override
-    public void endInput() {
-        flushAll();
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        routingState.put(TABLE_KEY, MAPPER.writeValueAsString(table));
+        List<KafkaRecord> waiting = new ArrayList<>();
+        for (Command command : commands) {
+            waiting.add(command.source());
+        }
+        routingState.put(PENDING_KEY, MAPPER.writeValueAsString(waiting));
+    }
+
+    @Override
+    public void endInput(int inputId) {
+        if (inputId == 1) {
+            flushAll();
+        }
     }
 
     @Override
@@ -164,34 +349,45 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     }
 
     private void flushAll() {
-        for (int c = 0; c < pending.classCount(); c++) {
-            flush(c);
+        for (Map.Entry<String, PendingBatches> entry : pending.entrySet()) {
+            for (int c = 0; c < entry.getValue().classCount(); c++) {
+                flush(entry.getKey(), c);
+            }
         }
     }
 
-    private void flush(int lengthClass) {
-        if (pending.size(lengthClass) == 0) {
+    private void flush(String version, int lengthClass) {
+        PendingBatches batches = pending.get(version);
+        if (batches.size(lengthClass) == 0) {
             return;
         }
-        if (delayTimers[lengthClass] != null) {
+        ScheduledFuture<?>[] timers = delayTimers.get(version);
+        if (timers[lengthClass] != null) {
             // The batch leaves before its delay ran out: its timer must not flush the next one.
-            delayTimers[lengthClass].cancel(false);
-            delayTimers[lengthClass] = null;
+            timers[lengthClass].cancel(false);
+            timers[lengthClass] = null;
         }
         long startMillis = getProcessingTimeService().getCurrentProcessingTime();
-        waitMillis.update(Math.max(0, startMillis - pending.oldestArrival(lengthClass)));
-        List<TokenizedReview> batch = pending.take(lengthClass);
+        waitMillis.update(Math.max(0, startMillis - batches.oldestArrival(lengthClass)));
+        List<TokenizedReview> batch = batches.take(lengthClass);
         batchSizes.update(batch.size());
+        LoadedModel model = models.get(version);
         long start = System.nanoTime();
         float[] scores;
         try {
-            scores = scorer.score(batch.stream().map(r -> r.tokenIds).toList());
+            List<int[]> ids = new ArrayList<>(batch.size());
+            for (TokenizedReview review : batch) {
+                review.tokenIds = model.encode(review.tokens);
+                ids.add(review.tokenIds);
+            }
+            scores = model.score(ids);
         } catch (Exception batchFailure) {
             LOG.warn(
-                    "a batch of {} failed ({}); scoring its reviews one by one",
+                    "a batch of {} failed on {} ({}); scoring its reviews one by one",
                     batch.size(),
+                    version,
                     batchFailure.toString());
-            scoreOneByOne(batch);
+            scoreOneByOne(model, batch);
             return;
         }
         long modelMillis = (System.nanoTime() - start) / 1_000_000;
@@ -199,24 +395,71 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         output.collect(
                 BATCHES,
                 new StreamRecord<>(
-                        new BatchStats(scorer.modelVersion(), batch.size(), modelMillis)));
+                        new BatchStats(
+                                version, batch.size(), modelMillis, model.deviceMemoryBytes())));
         long now = System.currentTimeMillis();
         for (int i = 0; i < batch.size(); i++) {
-            emit(batch.get(i), scores[i], now);
+            emit(model, batch.get(i), scores[i], now);
+        }
+        String shadow = table.shadow();
+        if (shadow != null && !shadow.equals(version) && models.containsKey(shadow)) {
+            scoreInShadow(models.get(shadow), version, batch, scores);
         }
     }
 
-    private void scoreOneByOne(List<TokenizedReview> batch) {
+    /** Scores a batch with the shadow too; only the comparison leaves the operator. */
+    private void scoreInShadow(
+            LoadedModel shadow, String primary, List<TokenizedReview> batch, float[] sent) {
+        List<int[]> ids = new ArrayList<>(batch.size());
+        for (TokenizedReview review : batch) {
+            ids.add(shadow.encode(review.tokens));
+        }
+        long start = System.nanoTime();
+        float[] shadowScores;
+        try {
+            shadowScores = shadow.score(ids);
+        } catch (Exception e) {
+            LOG.warn("the shadow {} failed on a batch: {}", shadow.version(), e.toString());
+            return;
+        }
+        long modelMillis = (System.nanoTime() - start) / 1_000_000;
+        int agreed = 0;
+        double difference = 0;
+        for (int i = 0; i < sent.length; i++) {
+            agreed += (sent[i] >= 0.5f) == (shadowScores[i] >= 0.5f) ? 1 : 0;
+            difference += Math.abs(sent[i] - shadowScores[i]);
+        }
+        output.collect(
+                BATCHES,
+                new StreamRecord<>(
+                        new BatchStats(
+                                shadow.version(),
+                                batch.size(),
+                                modelMillis,
+                                shadow.deviceMemoryBytes())));
+        output.collect(
+                SHADOW,
+                new StreamRecord<>(
+                        new ShadowStats(
+                                shadow.version(), primary, sent.length, agreed, difference)));
+    }
+
+    private void scoreOneByOne(LoadedModel model, List<TokenizedReview> batch) {
         for (TokenizedReview review : batch) {
             try {
-                emit(review, scorer.score(List.of(review.tokenIds))[0], System.currentTimeMillis());
+                review.tokenIds = model.encode(review.tokens);
+                emit(
+                        model,
+                        review,
+                        model.score(List.of(review.tokenIds))[0],
+                        System.currentTimeMillis());
             } catch (Exception e) {
                 reject(review, "scoring failed: " + e);
             }
         }
     }
 
-    private void emit(TokenizedReview review, float score, long now) {
+    private void emit(LoadedModel model, TokenizedReview review, float score, long now) {
         if (!Float.isFinite(score)) {
             reject(review, "the model returned a non-finite score");
             return;
@@ -227,8 +470,8 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         ScoredReview result = new ScoredReview();
         result.reviewId = review.id;
         result.score = score;
-        result.modelVersion = scorer.modelVersion();
-        result.device = deviceName;
+        result.modelVersion = model.version();
+        result.device = chosenDevice.toString();
         result.scoredAt = now;
         result.latencyMs = latency;
         result.label = review.label;
@@ -237,7 +480,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
             result.unknownTokens += id == Vocabulary.UNK ? 1 : 0;
         }
         output.collect(new StreamRecord<>(result));
-        if (sampleBand > 0 && Math.abs(score - 0.5) <= sampleBand) {
+        if (settings.sampleBand() > 0 && Math.abs(score - 0.5) <= settings.sampleBand()) {
             // The text is read back from the original record only for the few reviews sampled.
             String text = Json.review(review.source.value).text();
             output.collect(
@@ -261,12 +504,237 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
                         DeadLetters.of(review.source, DeadLetter.Reason.SCORING_ERROR, message)));
     }
 
+    // ---------------------------------------------------------------- control
+
+    @Override
+    public void processElement2(StreamRecord<KafkaRecord> element) {
+        enqueue(element.getValue());
+    }
+
+    private void enqueue(KafkaRecord record) {
+        ModelControl control;
+        try {
+            control = Json.modelControl(record.value);
+        } catch (ContractViolation violation) {
+            refuse(record, null, violation.reason(), violation.getMessage());
+            return;
+        }
+        commands.add(new Command(control, record));
+        if (loading == null) {
+            startNextCommand();
+        }
+    }
+
+    /** Applies waiting commands in order until one needs a version loaded, and starts that load. */
+    private void startNextCommand() {
+        while (loading == null && !commands.isEmpty()) {
+            Command head = commands.peek();
+            ModelControl control = head.control();
+            try {
+                table.check(control);
+            } catch (RoutingTable.NotApplicable e) {
+                commands.poll();
+                refuse(
+                        head.source(),
+                        control,
+                        DeadLetter.Reason.COMMAND_NOT_APPLICABLE,
+                        e.getMessage());
+                continue;
+            }
+            String version = table.versionToLoad(control);
+            if (version == null || models.containsKey(version)) {
+                commands.poll();
+                if (version != null && !stillAllowed(head, version)) {
+                    continue;
+                }
+                apply(head);
+                continue;
+            }
+            loadingVersion = version;
+            loading = CompletableFuture.supplyAsync(() -> loadOrThrow(version), loader);
+            pollLoad();
+        }
+    }
+
+    /** A resident version may have been retired or tampered with since it was loaded. */
+    private boolean stillAllowed(Command head, String version) {
+        try {
+            catalog.resolveForTraffic(version);
+            return true;
+        } catch (RegistryException e) {
+            refuse(head.source(), head.control(), reasonFor(e), e.getMessage());
+            return false;
+        }
+    }
+
+    private LoadedModel loadOrThrow(String version) {
+        try {
+            return loadVersion(version);
+        } catch (IOException e) {
+            throw new java.util.concurrent.CompletionException(e);
+        }
+    }
+
+    private void pollLoad() {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        getProcessingTimeService().registerTimer(now + LOAD_POLL_MS, time -> onLoadPoll());
+    }
+
+    private void onLoadPoll() {
+        if (loading == null) {
+            return;
+        }
+        if (!loading.isDone()) {
+            pollLoad();
+            return;
+        }
+        Command head = commands.poll();
+        String version = loadingVersion;
+        CompletableFuture<LoadedModel> done = loading;
+        loading = null;
+        loadingVersion = null;
+        try {
+            LoadedModel model = done.join();
+            models.put(version, model);
+            event(ModelEvent.Type.LOADED, version, head.control(), loaded(model));
+            apply(head);
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            DeadLetter.Reason reason =
+                    cause instanceof RegistryException registry
+                            ? reasonFor(registry)
+                            : DeadLetter.Reason.MODEL_REFUSED;
+            refuse(head.source(), head.control(), reason, String.valueOf(cause.getMessage()));
+        }
+        startNextCommand();
+    }
+
+    private static DeadLetter.Reason reasonFor(RegistryException e) {
+        return switch (e.problem()) {
+            case UNKNOWN_VERSION -> DeadLetter.Reason.UNKNOWN_MODEL_VERSION;
+            case RETIRED -> DeadLetter.Reason.RETIRED_MODEL_VERSION;
+            case INVALID_MODEL, ALREADY_PUBLISHED -> DeadLetter.Reason.MODEL_REFUSED;
+        };
+    }
+
+    /**
+     * The new table takes effect for every review after this point; batches already open finish on
+     * their versions.
+     */
+    private void apply(Command command) {
+        RoutingTable next;
+        try {
+            next = table.apply(command.control());
+        } catch (RoutingTable.NotApplicable e) {
+            refuse(
+                    command.source(),
+                    command.control(),
+                    DeadLetter.Reason.COMMAND_NOT_APPLICABLE,
+                    e.getMessage());
+            return;
+        }
+        flushAll();
+        table = next;
+        commandsApplied.inc();
+        ModelControl control = command.control();
+        LOG.info(
+                "subtask {} applied {} {} from {} (command {})",
+                subtask,
+                control.action().wire(),
+                control.modelVersion() == null ? "" : control.modelVersion(),
+                control.issuedBy(),
+                control.commandId());
+        event(ModelEvent.Type.ROUTED, table.production(), control, control.action().wire());
+        unloadUnrouted(control);
+    }
+
+    private void unloadUnrouted(ModelControl control) {
+        String keep = table.rollbackTarget();
+        Iterator<Map.Entry<String, LoadedModel>> it = models.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, LoadedModel> entry = it.next();
+            String version = entry.getKey();
+            boolean routed = table.versions().contains(version);
+            boolean roomForRollback =
+                    version.equals(keep) && table.versions().size() < settings.maxLoaded();
+            if (!routed && !roomForRollback) {
+                entry.getValue().close();
+                it.remove();
+                pending.remove(version);
+                delayTimers.remove(version);
+                event(ModelEvent.Type.UNLOADED, version, control, "no longer routed");
+            }
+        }
+    }
+
+    private static RoutingTable withoutVersion(RoutingTable table, String version) {
+        return new RoutingTable(
+                table.production(),
+                table.previous(),
+                version.equals(table.canary()) ? null : table.canary(),
+                version.equals(table.canary()) ? 0 : table.canaryWeight(),
+                version.equals(table.shadow()) ? null : table.shadow());
+    }
+
+    private void refuse(
+            KafkaRecord source, ModelControl control, DeadLetter.Reason reason, String message) {
+        commandsRefused.inc();
+        String version = control == null ? null : control.modelVersion();
+        LOG.warn(
+                "subtask {} refused control command {}: {} {}",
+                subtask,
+                control == null ? "(unreadable)" : control.commandId(),
+                reason,
+                message);
+        if (subtask == 0) {
+            output.collect(
+                    DeadLetters.TAG, new StreamRecord<>(DeadLetters.of(source, reason, message)));
+            event(ModelEvent.Type.REFUSED, version, control, reason + ": " + message);
+        }
+    }
+
+    private void event(ModelEvent.Type type, String version, ModelControl control, String message) {
+        if (type == ModelEvent.Type.ROUTED && subtask != 0) {
+            return;
+        }
+        output.collect(
+                MODEL_EVENTS,
+                new StreamRecord<>(
+                        ModelEvent.of(
+                                type,
+                                version,
+                                control == null ? null : control.commandId(),
+                                control == null ? null : control.issuedBy(),
+                                subtask,
+                                chosenDevice.toString(),
+                                message,
+                                table)));
+    }
+
+    /** The routing this subtask applies now; for tests. */
+    RoutingTable routing() {
+        return table;
+    }
+
+    /** Whether a control command is still loading or waiting; for tests. */
+    boolean commandsWaiting() {
+        return loading != null || !commands.isEmpty();
+    }
+
     @Override
     public void close() throws Exception {
         try {
-            if (scorer != null) {
-                scorer.close();
-                scorer = null;
+            if (loader != null) {
+                loader.shutdownNow();
+            }
+            if (loading != null) {
+                loading.thenAccept(LoadedModel::close);
+            }
+            if (models != null) {
+                for (LoadedModel model : models.values()) {
+                    model.close();
+                }
+                models.clear();
             }
         } finally {
             super.close();

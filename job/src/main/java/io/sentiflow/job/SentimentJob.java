@@ -17,8 +17,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * Reviews from Kafka → parse → tokenize → score in micro-batches → sentiments to Kafka; anything
- * that cannot be scored goes to the dead-letter topic.
+ * Reviews from Kafka → parse → tokenize → route to a model version and score in micro-batches →
+ * sentiments to Kafka; anything that cannot be scored goes to the dead-letter topic. Commands on
+ * the model-control topic change the routing while the job runs.
  *
  * <p>The source and sinks are passed in, so tests and the local demo run the very graph that {@link
  * #main} submits to a cluster.
@@ -27,6 +28,7 @@ public final class SentimentJob {
     private final JobConfig config;
     private final Source<KafkaRecord, ?, ?> source;
     private final Source<KafkaRecord, ?, ?> labels;
+    private final Source<KafkaRecord, ?, ?> control;
     private final Sink<Sentiment> sentiments;
     private final Sink<DeadLetter> deadLetters;
     private final Sink<ModelHealth> health;
@@ -36,6 +38,7 @@ public final class SentimentJob {
             JobConfig config,
             Source<KafkaRecord, ?, ?> source,
             Source<KafkaRecord, ?, ?> labels,
+            Source<KafkaRecord, ?, ?> control,
             Sink<Sentiment> sentiments,
             Sink<DeadLetter> deadLetters,
             Sink<ModelHealth> health,
@@ -43,6 +46,7 @@ public final class SentimentJob {
         this.config = config;
         this.source = source;
         this.labels = labels;
+        this.control = control;
         this.sentiments = sentiments;
         this.deadLetters = deadLetters;
         this.health = health;
@@ -55,6 +59,7 @@ public final class SentimentJob {
                 config,
                 KafkaIo.reviewSource(config),
                 KafkaIo.labelSource(config),
+                KafkaIo.controlSource(config),
                 KafkaIo.sentimentSink(config),
                 KafkaIo.deadLetterSink(config),
                 KafkaIo.healthSink(config),
@@ -93,21 +98,21 @@ public final class SentimentJob {
                         .uid("parse-review")
                         .name("ParseReview");
         SingleOutputStreamOperator<TokenizedReview> tokenized =
-                parsed.process(new TokenizeReview(config.modelPath()))
-                        .uid("tokenize-review")
-                        .name("TokenizeReview");
+                parsed.process(new TokenizeReview()).uid("tokenize-review").name("TokenizeReview");
+        // Routing commands reach every scoring subtask; the routing table is broadcast state.
+        DataStream<KafkaRecord> commands =
+                env.fromSource(control, WatermarkStrategy.noWatermarks(), "model-control")
+                        .uid("control-source")
+                        .setParallelism(1)
+                        .broadcast();
+        ModelCatalog catalog = ModelCatalog.of(config);
         SingleOutputStreamOperator<ScoredReview> scored =
                 tokenized
+                        .connect(commands)
                         .transform(
                                 "ScoreBatch",
                                 TypeInformation.of(ScoredReview.class),
-                                new ScoreBatch(
-                                        config.modelPath(),
-                                        config.device(),
-                                        config.batchMaxSize(),
-                                        config.batchMaxDelayMs(),
-                                        config.deviceThreads(),
-                                        config.samplesBand()))
+                                new ScoreBatch(catalog, ScoreBatch.Settings.of(config)))
                         .uid("score-batch");
 
         scored.getSideOutput(ScoreBatch.SAMPLES)
@@ -165,6 +170,16 @@ public final class SentimentJob {
                                         .returns(events)
                                         .uid("health-feedback")
                                         .name("FeedbackToHealth"),
+                                scored.getSideOutput(ScoreBatch.MODEL_EVENTS)
+                                        .map(event -> HealthEvent.of(event))
+                                        .returns(events)
+                                        .uid("health-model-events")
+                                        .name("ModelEventToHealth"),
+                                scored.getSideOutput(ScoreBatch.SHADOW)
+                                        .map(shadow -> HealthEvent.of(shadow))
+                                        .returns(events)
+                                        .uid("health-shadow")
+                                        .name("ShadowToHealth"),
                                 rejected.map(letter -> HealthEvent.of(letter))
                                         .returns(events)
                                         .uid("health-dead-letters")
@@ -174,7 +189,7 @@ public final class SentimentJob {
                         "AggregateHealth",
                         TypeInformation.of(ModelHealth.class),
                         new AggregateHealth(
-                                config.modelPath(),
+                                catalog,
                                 config.healthWindowMs(),
                                 config.healthDriftThreshold(),
                                 config.healthErrorRateThreshold(),

@@ -1,47 +1,35 @@
 package io.sentiflow.job;
 
-import io.sentiflow.model.ModelConfig;
-import io.sentiflow.model.ModelFiles;
-import io.sentiflow.model.ModelManifest;
-import io.sentiflow.model.TextEncoder;
 import io.sentiflow.model.Tokenizer;
-import io.sentiflow.model.Vocabulary;
 import io.sentiflow.schemas.DeadLetter;
-import java.nio.file.Path;
+import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Turns review text into the model's token ids with the tokenizer and vocabulary of the model
- * directory, the same code training used. A review with no tokens left (only markup or
- * punctuation-free whitespace) is dead-lettered as empty.
+ * Splits review text into tokens with the tokenizer training used. The tokens, not ids, travel on:
+ * each model version has its own vocabulary and maximum length, and {@link ScoreBatch} turns the
+ * tokens into the ids of the version that scores the review. A review with no tokens (only markup
+ * or whitespace) is dead-lettered as empty.
  */
 public final class TokenizeReview extends ProcessFunction<ParsedReview, TokenizedReview> {
     private static final long serialVersionUID = 1L;
 
-    private final String modelPath;
-    private transient TextEncoder encoder;
+    /** The most tokens passed on per review; a model may read at most this many. */
+    public static final int MAX_TOKENS = 4096;
 
-    public TokenizeReview(String modelPath) {
-        this.modelPath = modelPath;
-    }
+    private transient Tokenizer tokenizer;
 
     @Override
-    public void open(OpenContext openContext) throws Exception {
-        Path directory = Path.of(modelPath);
-        ModelManifest.verify(directory);
-        ModelConfig config = ModelConfig.read(directory);
-        encoder =
-                new TextEncoder(
-                        new Tokenizer(config.maxLength()),
-                        Vocabulary.load(ModelFiles.vocabulary(directory)));
+    public void open(OpenContext openContext) {
+        tokenizer = new Tokenizer(MAX_TOKENS);
     }
 
     @Override
     public void processElement(ParsedReview review, Context ctx, Collector<TokenizedReview> out) {
-        int[] ids = encoder.encode(review.text);
-        if (ids.length == 0) {
+        List<String> tokens = tokenizer.tokenize(review.text);
+        if (tokens.isEmpty()) {
             ctx.output(
                     DeadLetters.TAG,
                     DeadLetters.of(
@@ -50,6 +38,8 @@ public final class TokenizeReview extends ProcessFunction<ParsedReview, Tokenize
                             "review has no words once markup and whitespace are removed"));
             return;
         }
-        out.collect(new TokenizedReview(review.id, ids, review.source, review.label));
+        out.collect(
+                new TokenizedReview(
+                        review.id, tokens.toArray(String[]::new), review.source, review.label));
     }
 }

@@ -149,7 +149,8 @@ class DeploymentFilesTest {
                 args.getOrDefault(JobConfig.TOPIC_DEAD_LETTERS, defaults.deadLettersTopic()),
                 args.getOrDefault(JobConfig.TOPIC_HEALTH, defaults.healthTopic()),
                 args.getOrDefault(JobConfig.TOPIC_LABELS, defaults.labelsTopic()),
-                args.getOrDefault(JobConfig.TOPIC_SAMPLES, defaults.samplesTopic()));
+                args.getOrDefault(JobConfig.TOPIC_SAMPLES, defaults.samplesTopic()),
+                args.getOrDefault(JobConfig.TOPIC_CONTROL, defaults.controlTopic()));
     }
 
     private static void assertFlinkKeys(Iterable<String> keys, String where) {
@@ -199,6 +200,11 @@ class DeploymentFilesTest {
                 java.util.regex.Pattern.compile("for topic in ([^;]+);").matcher(creator);
         assertThat(loop.find()).isTrue();
         topics.addAll(List.of(loop.group(1).trim().split("\\s+")));
+        java.util.regex.Matcher single =
+                java.util.regex.Pattern.compile("--topic (\\S+) --partitions 1 ").matcher(creator);
+        while (single.find()) {
+            topics.add(single.group(1));
+        }
         assertThat(topics).containsExactlyInAnyOrderElementsOf(jobTopics(args));
 
         List<String> producer = new ArrayList<>();

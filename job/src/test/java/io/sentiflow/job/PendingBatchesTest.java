@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 class PendingBatchesTest {
     private static TokenizedReview ofLength(int tokens) {
-        return new TokenizedReview("r" + tokens, new int[tokens], new KafkaRecord());
+        return new TokenizedReview("r" + tokens, new String[tokens], new KafkaRecord());
     }
 
     @Test

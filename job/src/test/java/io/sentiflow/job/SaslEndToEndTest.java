@@ -66,7 +66,8 @@ class SaslEndToEndTest {
                             "reviews-dlq",
                             "model-health",
                             "review-labels",
-                            "review-samples"));
+                            "review-samples",
+                            "model-control"));
             assertClientsWithoutTheRightCredentialsAreRefused(kafka.bootstrapServers());
 
             Properties credentials = EmbeddedKafka.saslClient("sentiflow", PASSWORD);

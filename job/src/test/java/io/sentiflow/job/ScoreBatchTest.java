@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sentiflow.schemas.DeadLetter;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.StreamSupport;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /** Operator-harness tests of the micro-batcher, with the real model. */
@@ -15,18 +17,25 @@ class ScoreBatchTest {
     private static final int MAX_SIZE = 3;
     private static final long MAX_DELAY_MS = 100;
 
-    private static OneInputStreamOperatorTestHarness<TokenizedReview, ScoredReview> harness()
-            throws Exception {
+    static TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness(
+            ModelCatalog catalog, OperatorSubtaskState restoreFrom) throws Exception {
         ScoreBatch operator =
-                new ScoreBatch(TestModel.directory().toString(), "cpu", MAX_SIZE, MAX_DELAY_MS);
-        OneInputStreamOperatorTestHarness<TokenizedReview, ScoredReview> harness =
-                new OneInputStreamOperatorTestHarness<>(operator);
+                new ScoreBatch(catalog, ScoreBatch.Settings.of("cpu", MAX_SIZE, MAX_DELAY_MS));
+        var harness = new TwoInputStreamOperatorTestHarness<>(operator);
         harness.setProcessingTime(0);
+        if (restoreFrom != null) {
+            harness.initializeState(restoreFrom);
+        }
         harness.open();
         return harness;
     }
 
-    private static StreamRecord<TokenizedReview> review(String id, int... ids) {
+    private static TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview>
+            harness() throws Exception {
+        return harness(ModelCatalog.of(TestModel.directory()), null);
+    }
+
+    static StreamRecord<TokenizedReview> review(String id, String... tokens) {
         KafkaRecord source =
                 new KafkaRecord(
                         "reviews",
@@ -35,25 +44,29 @@ class ScoreBatchTest {
                         0L,
                         id.getBytes(StandardCharsets.UTF_8));
         return new StreamRecord<>(
-                new TokenizedReview(id, ids.length == 0 ? new int[] {5, 6, 7} : ids, source));
+                new TokenizedReview(
+                        id,
+                        tokens.length == 0 ? new String[] {"a", "fine", "film"} : tokens,
+                        source));
     }
 
-    private static List<String> scoredIds(
-            OneInputStreamOperatorTestHarness<TokenizedReview, ScoredReview> harness) {
+    static List<String> scoredIds(
+            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness) {
         return harness.extractOutputValues().stream().map(s -> s.reviewId).toList();
     }
 
     @Test
     void shouldScoreABatchAsSoonAsItIsFull() throws Exception {
         try (var harness = harness()) {
-            harness.processElement(review("a"));
-            harness.processElement(review("b"));
+            int startTimers = harness.getProcessingTimeService().getNumActiveTimers();
+            harness.processElement1(review("a"));
+            harness.processElement1(review("b"));
             assertThat(scoredIds(harness)).isEmpty();
-            harness.processElement(review("c"));
+            harness.processElement1(review("c"));
             assertThat(scoredIds(harness)).containsExactly("a", "b", "c");
             assertThat(harness.getProcessingTimeService().getNumActiveTimers())
                     .as("the full batch's delay timer is cancelled")
-                    .isZero();
+                    .isEqualTo(startTimers);
             assertThat(harness.extractOutputValues())
                     .allSatisfy(s -> assertThat(s.score).isBetween(0.0, 1.0))
                     .allSatisfy(s -> assertThat(s.modelVersion).isEqualTo("textcnn-test@1"));
@@ -64,9 +77,9 @@ class ScoreBatchTest {
     void shouldScoreAPartialBatchWhenItsOldestReviewHasWaitedMaxDelay() throws Exception {
         try (var harness = harness()) {
             harness.setProcessingTime(10);
-            harness.processElement(review("a"));
+            harness.processElement1(review("a"));
             harness.setProcessingTime(50);
-            harness.processElement(review("b"));
+            harness.processElement1(review("b"));
             harness.setProcessingTime(10 + MAX_DELAY_MS - 1);
             assertThat(scoredIds(harness)).isEmpty();
             harness.setProcessingTime(10 + MAX_DELAY_MS);
@@ -78,7 +91,8 @@ class ScoreBatchTest {
     @Test
     void shouldFlushBeforeACheckpointSoNothingBufferedIsInTheSnapshot() throws Exception {
         try (var harness = harness()) {
-            harness.processElement(review("a"));
+            harness.setProcessingTime(1);
+            harness.processElement1(review("a"));
             harness.prepareSnapshotPreBarrier(1);
             assertThat(scoredIds(harness)).containsExactly("a");
             assertThat(harness.getProcessingTimeService().getNumActiveTimers()).isZero();
@@ -89,8 +103,8 @@ class ScoreBatchTest {
     @Test
     void shouldScoreWhatIsBufferedWhenTheInputEnds() throws Exception {
         try (var harness = harness()) {
-            harness.processElement(review("a"));
-            harness.endInput();
+            harness.processElement1(review("a"));
+            harness.endInput1();
             assertThat(scoredIds(harness)).containsExactly("a");
         }
     }
@@ -98,9 +112,11 @@ class ScoreBatchTest {
     @Test
     void oneUnscorableReviewShouldNotSinkItsBatch() throws Exception {
         try (var harness = harness()) {
-            harness.processElement(review("good-1"));
-            harness.processElement(review("broken", 5, 1_000_000_000));
-            harness.processElement(review("good-2"));
+            harness.processElement1(review("good-1"));
+            StreamRecord<TokenizedReview> broken = review("broken");
+            broken.getValue().tokens = null;
+            harness.processElement1(broken);
+            harness.processElement1(review("good-2"));
             assertThat(scoredIds(harness)).containsExactlyInAnyOrder("good-1", "good-2");
             List<DeadLetter> letters =
                     StreamSupport.stream(
@@ -117,13 +133,13 @@ class ScoreBatchTest {
     @Test
     void reviewsOfDifferentLengthsShouldNotShareABatch() throws Exception {
         try (var harness = harness()) {
-            harness.processElement(review("short-1"));
-            harness.processElement(review("long-1", longIds(150)));
-            harness.processElement(review("short-2"));
-            harness.processElement(review("short-3"));
+            harness.processElement1(review("short-1"));
+            harness.processElement1(review("long-1", words(150)));
+            harness.processElement1(review("short-2"));
+            harness.processElement1(review("short-3"));
             assertThat(scoredIds(harness)).containsExactly("short-1", "short-2", "short-3");
-            harness.processElement(review("long-2", longIds(140)));
-            harness.processElement(review("long-3", longIds(129)));
+            harness.processElement1(review("long-2", words(140)));
+            harness.processElement1(review("long-3", words(129)));
             assertThat(scoredIds(harness))
                     .containsExactly("short-1", "short-2", "short-3", "long-1", "long-2", "long-3");
         }
@@ -131,11 +147,11 @@ class ScoreBatchTest {
 
     @Test
     void aRestoredInstanceShouldLoseNothingThatWasBufferedAtTheSnapshot() throws Exception {
-        org.apache.flink.runtime.checkpoint.OperatorSubtaskState state;
+        OperatorSubtaskState state;
         List<String> before;
         try (var harness = harness()) {
-            harness.processElement(review("a"));
-            harness.processElement(review("b"));
+            harness.processElement1(review("a"));
+            harness.processElement1(review("b"));
             harness.prepareSnapshotPreBarrier(7);
             state = harness.snapshot(7, 7);
             before = scoredIds(harness);
@@ -143,21 +159,16 @@ class ScoreBatchTest {
         assertThat(before)
                 .as("buffered reviews are scored before the barrier")
                 .containsExactly("a", "b");
-        ScoreBatch operator =
-                new ScoreBatch(TestModel.directory().toString(), "cpu", MAX_SIZE, MAX_DELAY_MS);
-        try (var restored =
-                new OneInputStreamOperatorTestHarness<TokenizedReview, ScoredReview>(operator)) {
-            restored.initializeState(state);
-            restored.open();
-            restored.processElement(review("c"));
-            restored.endInput();
+        try (var restored = harness(ModelCatalog.of(TestModel.directory()), state)) {
+            restored.processElement1(review("c"));
+            restored.endInput1();
             assertThat(scoredIds(restored)).containsExactly("c");
         }
     }
 
-    private static int[] longIds(int length) {
-        int[] ids = new int[length];
-        java.util.Arrays.fill(ids, 9);
-        return ids;
+    private static String[] words(int length) {
+        String[] words = new String[length];
+        Arrays.fill(words, "film");
+        return words;
     }
 }

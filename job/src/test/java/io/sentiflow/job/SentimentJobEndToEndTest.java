@@ -76,7 +76,8 @@ class SentimentJobEndToEndTest {
                         "reviews-dlq",
                         "model-health",
                         "review-labels",
-                        "review-samples"));
+                        "review-samples",
+                        "model-control"));
         List<LabeledText> reviews = TestModel.imdb().sample("test", REVIEWS, 21);
         malformed();
         moreMalformed();

@@ -30,6 +30,7 @@ final class StreamingFixture {
     final String health;
     final String labels;
     final String samples;
+    final String control;
 
     StreamingFixture(EmbeddedKafka kafka, String name) throws java.io.IOException {
         this.kafka = kafka;
@@ -39,7 +40,9 @@ final class StreamingFixture {
         this.health = name + "-health";
         this.labels = name + "-labels";
         this.samples = name + "-samples";
-        kafka.createTopics(2, List.of(reviews, sentiments, deadLetters, health, labels, samples));
+        this.control = name + "-control";
+        kafka.createTopics(
+                2, List.of(reviews, sentiments, deadLetters, health, labels, samples, control));
     }
 
     /** The job on these topics, unbounded, exactly-once, with frequent checkpoints. */
@@ -52,6 +55,7 @@ final class StreamingFixture {
         values.put(JobConfig.TOPIC_HEALTH, health);
         values.put(JobConfig.TOPIC_LABELS, labels);
         values.put(JobConfig.TOPIC_SAMPLES, samples);
+        values.put(JobConfig.TOPIC_CONTROL, control);
         values.put(JobConfig.GROUP_ID, reviews + "-job");
         values.put(JobConfig.TRANSACTIONAL_ID_PREFIX, reviews);
         values.put(JobConfig.MODEL_PATH, TestModel.directory().toString());

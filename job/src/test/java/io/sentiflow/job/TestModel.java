@@ -33,6 +33,50 @@ public final class TestModel {
         return new ImdbDataset(imdb);
     }
 
+    private static Path second;
+    private static Path third;
+
+    /**
+     * A second version of the test model ({@code textcnn-test@2}): other reviews, a smaller
+     * embedding, so its scores differ from version 1's.
+     */
+    public static synchronized Path version2() {
+        if (second == null) {
+            second = train("test-model-v2", "2", 3000, 12, 16, 2);
+        }
+        return second;
+    }
+
+    /** A third, tiny version ({@code textcnn-test@3}). */
+    public static synchronized Path version3() {
+        if (third == null) {
+            third = train("test-model-v3-tiny", "3", 800, 13, 8, 1);
+        }
+        return third;
+    }
+
+    private static Path train(
+            String folder, String version, int reviews, long seed, int embedding, int epochs) {
+        try {
+            Path target = Path.of("target", folder);
+            if (!Files.isRegularFile(target.resolve(ModelManifest.FILE))) {
+                TrainingOptions options =
+                        TrainingOptions.defaults()
+                                .withIdentity("textcnn-test", version)
+                                .withEmbeddingSize(embedding)
+                                .withSchedule(epochs, 200, 10_000);
+                new TextCnnTrainer(
+                                options,
+                                Device.cpu(),
+                                new PrintStream(PrintStream.nullOutputStream()))
+                        .train(imdb().sample("train", reviews, seed), target);
+            }
+            return target.toAbsolutePath();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The model directory, trained on first use (5,000 reviews, about 20 s on 2 cores). */
     public static synchronized Path directory() {
         if (directory == null) {

@@ -2,6 +2,7 @@ package io.sentiflow.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.Device;
 import io.sentiflow.model.ModelConfig;
 import io.sentiflow.model.ModelFiles;
 import io.sentiflow.model.Tokenizer;
@@ -25,10 +26,12 @@ class TokenizeReviewTest {
         Tokenizer tokenizer = new Tokenizer(config.maxLength());
         Vocabulary vocabulary = Vocabulary.load(ModelFiles.vocabulary(TestModel.directory()));
 
-        try (var harness =
-                new OneInputStreamOperatorTestHarness<ParsedReview, TokenizedReview>(
-                        new ProcessOperator<>(
-                                new TokenizeReview(TestModel.directory().toString())))) {
+        try (LoadedModel model =
+                        LoadedModel.load(
+                                config.modelVersion(), TestModel.directory(), Device.cpu());
+                var harness =
+                        new OneInputStreamOperatorTestHarness<ParsedReview, TokenizedReview>(
+                                new ProcessOperator<>(new TokenizeReview()))) {
             harness.open();
             for (int i = 0; i < reviews.size(); i++) {
                 harness.processElement(
@@ -46,7 +49,8 @@ class TokenizeReviewTest {
             List<TokenizedReview> out = harness.extractOutputValues();
             assertThat(out).hasSize(reviews.size());
             for (int i = 0; i < reviews.size(); i++) {
-                assertThat(out.get(i).tokenIds)
+                // What the job does: the tokens travel, the scoring version encodes them.
+                assertThat(model.encode(out.get(i).tokens))
                         .as("review %d", i)
                         .containsExactly(
                                 vocabulary.encode(tokenizer.tokenize(reviews.get(i).text())));

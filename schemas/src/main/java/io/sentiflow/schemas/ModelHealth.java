@@ -31,6 +31,13 @@ import java.util.Map;
  * @param precision precision of positive on the labelled reviews; null when undefined
  * @param recall recall of positive on the labelled reviews; null when undefined
  * @param alerts names of the thresholds crossed: drift, error-rate, p99-latency
+ * @param role what the version does at the window's end: production, canary, shadow, or idle
+ *     (loaded or refused, no traffic); null when unknown
+ * @param routing the job's routing at the window's end; null when unknown
+ * @param deviceMemoryBytes memory in use on the scoring device (GPU: CUDA's used memory; CPU: the
+ *     TaskManager's resident memory); null when unreadable
+ * @param modelEvents loads, unloads, refusals and routing changes of this version in the window
+ * @param shadow how this version's scores compared with the ones sent, when it is the shadow
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelHealth(
@@ -56,10 +63,54 @@ public record ModelHealth(
         Double accuracy,
         Double precision,
         Double recall,
-        List<String> alerts) {
+        List<String> alerts,
+        String role,
+        Routing routing,
+        Long deviceMemoryBytes,
+        List<ModelEvent> modelEvents,
+        Shadow shadow) {
 
     /** Latency percentiles in milliseconds. */
     public record Latency(long p50, long p95, long p99, long max) {}
+
+    /** Which versions receive traffic; canary and shadow may be null. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Routing(String production, String canary, Integer canaryWeight, String shadow) {}
+
+    /**
+     * Something that happened to a model version in one scoring subtask.
+     *
+     * @param type LOADED, UNLOADED, REFUSED or ROUTED
+     * @param commandId the control command behind it, if any
+     * @param issuedBy who sent that command, if any
+     * @param subtask the scoring subtask
+     * @param device that subtask's device
+     * @param message what happened, e.g. the load time or the refusal's reason
+     * @param at when, epoch milliseconds
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ModelEvent(
+            String type,
+            String commandId,
+            String issuedBy,
+            int subtask,
+            String device,
+            String message,
+            long at) {}
+
+    /**
+     * The shadow's comparison with the versions whose scores were sent.
+     *
+     * @param comparedWith the versions it was compared with
+     * @param compared reviews scored by both
+     * @param agreementRate share of those with the same label
+     * @param meanScoreDifference mean absolute difference of the scores
+     */
+    public record Shadow(
+            List<String> comparedWith,
+            long compared,
+            double agreementRate,
+            double meanScoreDifference) {}
 
     public ModelHealth {
         Contracts.require(modelVersion, "modelVersion", "ModelHealth");
@@ -69,5 +120,7 @@ public record ModelHealth(
         Contracts.require(alerts, "alerts", "ModelHealth");
         deadLetters = Map.copyOf(deadLetters);
         alerts = List.copyOf(alerts);
+        modelEvents =
+                modelEvents == null || modelEvents.isEmpty() ? null : List.copyOf(modelEvents);
     }
 }

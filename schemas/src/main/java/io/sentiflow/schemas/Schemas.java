@@ -8,7 +8,7 @@ public enum Schemas {
     REVIEW_V1("review.v1", List.of("minimal.json", "full.json")),
     SENTIMENT_V1("sentiment.v1", List.of("positive.json", "negative.json")),
     DEAD_LETTER_V1("dead-letter.v1", List.of("invalid-json.json", "null-value.json")),
-    MODEL_HEALTH_V1("model-health.v1", List.of("window.json")),
+    MODEL_HEALTH_V1("model-health.v1", List.of("window.json", "shadow.json")),
     REVIEW_LABEL_V1("review-label.v1", List.of("rater.json")),
     REVIEW_SAMPLE_V1("review-sample.v1", List.of("uncertain.json")),
     MODEL_CONTROL_V1(

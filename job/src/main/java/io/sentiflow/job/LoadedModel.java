@@ -1,0 +1,118 @@
+package io.sentiflow.job;
+
+import ai.djl.Device;
+import ai.djl.translate.TranslateException;
+import ai.djl.util.cuda.CudaUtils;
+import io.sentiflow.model.SentimentScorer;
+import io.sentiflow.model.Vocabulary;
+import java.io.IOException;
+import java.lang.management.MemoryUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One model version resident on this subtask's device: its scorer, and its vocabulary and maximum
+ * length to turn a review's tokens into ids. Plain Java; {@link ScoreBatch} owns the instances.
+ */
+final class LoadedModel implements AutoCloseable {
+    private final String version;
+    private final SentimentScorer scorer;
+    private final Vocabulary vocabulary;
+    private final int maxLength;
+    private final long loadMillis;
+
+    private LoadedModel(String version, SentimentScorer scorer, long loadMillis) {
+        this.version = version;
+        this.scorer = scorer;
+        this.vocabulary = scorer.encoder().vocabulary();
+        this.maxLength = scorer.config().maxLength();
+        this.loadMillis = loadMillis;
+    }
+
+    /**
+     * Loads (checksums first) and warms up a model: one small batch is scored before the version
+     * receives traffic, so its first real batch does not pay for the engine's lazy setup.
+     */
+    static LoadedModel load(String version, Path directory, Device device) throws IOException {
+        long start = System.nanoTime();
+        SentimentScorer scorer = SentimentScorer.load(directory, device);
+        try {
+            if (!scorer.modelVersion().equals(version)) {
+                throw new IOException(
+                        directory + " holds " + scorer.modelVersion() + ", not " + version);
+            }
+            if (scorer.config().maxLength() > TokenizeReview.MAX_TOKENS) {
+                throw new IOException(
+                        version
+                                + " reads up to "
+                                + scorer.config().maxLength()
+                                + " tokens; the job passes at most "
+                                + TokenizeReview.MAX_TOKENS);
+            }
+            scorer.score(List.of(new int[] {Vocabulary.UNK, Vocabulary.UNK}));
+        } catch (IOException | TranslateException | RuntimeException e) {
+            scorer.close();
+            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
+        return new LoadedModel(version, scorer, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    String version() {
+        return version;
+    }
+
+    long loadMillis() {
+        return loadMillis;
+    }
+
+    Device device() {
+        return scorer.device();
+    }
+
+    /** The review's ids for this model: its first {@code maxLength} tokens in its vocabulary. */
+    int[] encode(String[] tokens) {
+        List<String> kept = Arrays.asList(tokens);
+        return vocabulary.encode(tokens.length > maxLength ? kept.subList(0, maxLength) : kept);
+    }
+
+    int maxLength() {
+        return maxLength;
+    }
+
+    float[] score(List<int[]> batch) throws TranslateException {
+        return scorer.score(batch);
+    }
+
+    /**
+     * Memory in use on the device: on a GPU what CUDA reports used; on the CPU the resident memory
+     * of this process (the TaskManager), from {@code /proc/self/status}. Null when unreadable.
+     */
+    Long deviceMemoryBytes() {
+        Device device = scorer.device();
+        try {
+            if (device.isGpu()) {
+                MemoryUsage usage = CudaUtils.getGpuMemory(device);
+                return usage.getUsed();
+            }
+            Path status = Path.of("/proc/self/status");
+            if (Files.isReadable(status)) {
+                for (String line : Files.readAllLines(status)) {
+                    if (line.startsWith("VmRSS:")) {
+                        String kb = line.substring(6).trim().split("\\s+")[0];
+                        return Long.parseLong(kb) * 1024;
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        scorer.close();
+    }
+}

@@ -1,0 +1,104 @@
+package io.sentiflow.job;
+
+import io.sentiflow.model.ModelConfig;
+import io.sentiflow.model.ModelManifest;
+import io.sentiflow.model.registry.ModelRegistry;
+import io.sentiflow.model.registry.RegistryException;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * Where the job finds a model version's files: the model directory it was started with ({@code
+ * model.path}), and the registry ({@code registry.root}) for every version a control command names.
+ * Serializable, so operators carry it to the TaskManagers.
+ */
+public final class ModelCatalog implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String initialPath;
+    private final String initialVersion;
+    private final String registryRoot;
+
+    /**
+     * @param initialPath the starting model's directory, or null to start from {@code
+     *     initialVersion} in the registry
+     * @param initialVersion {@code name@version} to start with when there is no initial path
+     * @param registryRoot the registry's root directory, or null when the job has none
+     */
+    public ModelCatalog(String initialPath, String initialVersion, String registryRoot) {
+        if (initialPath == null && (initialVersion == null || registryRoot == null)) {
+            throw new IllegalArgumentException(
+                    "set model.path, or registry.root and model.version, to say which model"
+                            + " starts as production");
+        }
+        this.initialPath = initialPath;
+        this.initialVersion = initialVersion;
+        this.registryRoot = registryRoot;
+    }
+
+    public static ModelCatalog of(JobConfig config) {
+        if (config.modelVersion() != null) {
+            return new ModelCatalog(null, config.modelVersion(), config.registryRoot());
+        }
+        return new ModelCatalog(config.modelPath(), null, config.registryRoot());
+    }
+
+    /** The single model directory, for jobs and tests without a registry. */
+    public static ModelCatalog of(Path modelDirectory) {
+        return new ModelCatalog(modelDirectory.toString(), null, null);
+    }
+
+    /** {@code name@version} of the version that is production when no routing state exists. */
+    public String initialVersion() {
+        if (initialPath == null) {
+            return initialVersion;
+        }
+        try {
+            return ModelConfig.read(Path.of(initialPath)).modelVersion();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The directory of a version that may receive traffic: the initial directory, or a registry
+     * version that is published, not retired, and passes its checksums.
+     *
+     * @throws RegistryException saying why the version may not receive traffic
+     */
+    public Path resolveForTraffic(String modelVersion) throws RegistryException {
+        if (initialPath != null && modelVersion.equals(initialVersion())) {
+            Path directory = Path.of(initialPath);
+            try {
+                ModelManifest.verify(directory);
+            } catch (IOException e) {
+                throw new RegistryException(
+                        RegistryException.Problem.INVALID_MODEL,
+                        modelVersion + " is refused: " + e.getMessage(),
+                        e);
+            }
+            return directory;
+        }
+        return registry().resolveForTraffic(modelVersion);
+    }
+
+    /** The manifest of any known version, retired ones included, without checking checksums. */
+    public ModelManifest manifest(String modelVersion) throws IOException {
+        if (initialPath != null && modelVersion.equals(initialVersion())) {
+            return ModelManifest.read(Path.of(initialPath));
+        }
+        return ModelManifest.read(registry().directoryOf(modelVersion));
+    }
+
+    private ModelRegistry registry() throws RegistryException {
+        if (registryRoot == null) {
+            throw new RegistryException(
+                    RegistryException.Problem.UNKNOWN_VERSION,
+                    "the job has no model registry (set registry.root), so it knows only "
+                            + initialVersion());
+        }
+        return new ModelRegistry(Path.of(registryRoot));
+    }
+}

@@ -1,0 +1,51 @@
+package io.sentiflow.job;
+
+/**
+ * Something that happened to a model version in a {@link ScoreBatch} subtask: loaded, unloaded,
+ * refused, or the routing changed. A POJO, on ScoreBatch's side output, for model health.
+ */
+public class ModelEvent {
+    /** What happened; the names are the wire values in model-health records. */
+    public enum Type {
+        LOADED,
+        UNLOADED,
+        REFUSED,
+        ROUTED
+    }
+
+    public Type type;
+    public String modelVersion;
+    public String commandId;
+    public String issuedBy;
+    public int subtask;
+    public String device;
+    public String message;
+    public long at;
+
+    /** The routing after the event (set on every event). */
+    public RoutingTable routing;
+
+    public ModelEvent() {}
+
+    static ModelEvent of(
+            Type type,
+            String modelVersion,
+            String commandId,
+            String issuedBy,
+            int subtask,
+            String device,
+            String message,
+            RoutingTable routing) {
+        ModelEvent event = new ModelEvent();
+        event.type = type;
+        event.modelVersion = modelVersion;
+        event.commandId = commandId;
+        event.issuedBy = issuedBy;
+        event.subtask = subtask;
+        event.device = device;
+        event.message = message;
+        event.at = System.currentTimeMillis();
+        event.routing = routing;
+        return event;
+    }
+}

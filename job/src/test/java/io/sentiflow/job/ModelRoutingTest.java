@@ -1,0 +1,251 @@
+package io.sentiflow.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sentiflow.model.ModelFiles;
+import io.sentiflow.model.registry.ModelRegistry;
+import io.sentiflow.schemas.DeadLetter;
+import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.ModelControl;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.StreamSupport;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Routing commands against the scoring operator, with real models in a real registry. */
+class ModelRoutingTest {
+    private static final String V1 = "textcnn-test@1";
+    private static final String V2 = "textcnn-test@2";
+    private static final String V3 = "textcnn-test@3";
+
+    @TempDir static Path root;
+    private static ModelRegistry registry;
+    private static ModelCatalog catalog;
+
+    private long offset;
+
+    @BeforeAll
+    static void publishThreeVersions() throws Exception {
+        registry = new ModelRegistry(root.resolve("registry"));
+        registry.publish(TestModel.directory());
+        registry.publish(TestModel.version2());
+        Path v3 = registry.publish(TestModel.version3()).directory();
+        // Version 3 is changed after publishing: its weights no longer match the manifest.
+        Files.write(v3.resolve(ModelFiles.WEIGHTS_FILE), new byte[] {1}, StandardOpenOption.APPEND);
+        catalog = new ModelCatalog(null, V1, registry.root().toString());
+    }
+
+    private StreamRecord<KafkaRecord> command(
+            ModelControl.Action action, String version, Integer weight) {
+        ModelControl control =
+                new ModelControl("c-" + offset, action, version, weight, "tester", null);
+        return raw(Json.toBytes(control));
+    }
+
+    private StreamRecord<KafkaRecord> raw(byte[] value) {
+        return new StreamRecord<>(new KafkaRecord("model-control", 0, offset++, 0L, value));
+    }
+
+    /** Lets the background load finish and the operator apply what waits. */
+    private static void settle(
+            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness)
+            throws Exception {
+        ScoreBatch operator = (ScoreBatch) harness.getOperator();
+        long deadline = System.currentTimeMillis() + 60_000;
+        long time = harness.getProcessingTime();
+        while (operator.commandsWaiting()) {
+            assertThat(System.currentTimeMillis())
+                    .as("commands applied in time")
+                    .isLessThan(deadline);
+            Thread.sleep(5);
+            harness.setProcessingTime(time += 10);
+        }
+    }
+
+    private static Map<String, String> versionsWithPrefix(
+            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness,
+            String prefix) {
+        Map<String, String> selected = new TreeMap<>(versionsById(harness));
+        selected.keySet().removeIf(id -> !id.startsWith(prefix));
+        assertThat(selected).as("reviews %s*", prefix).isNotEmpty();
+        return selected;
+    }
+
+    private static Map<String, String> versionsById(
+            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness) {
+        Map<String, String> versions = new TreeMap<>();
+        for (ScoredReview review : harness.extractOutputValues()) {
+            assertThat(versions.put(review.reviewId, review.modelVersion)).isNull();
+        }
+        return versions;
+    }
+
+    private static List<DeadLetter> deadLetters(
+            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness) {
+        var letters = harness.getSideOutput(DeadLetters.TAG);
+        return letters == null
+                ? List.of()
+                : StreamSupport.stream(letters.spliterator(), false)
+                        .map(StreamRecord::getValue)
+                        .toList();
+    }
+
+    private static List<ModelEvent> events(
+            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness) {
+        return StreamSupport.stream(
+                        harness.getSideOutput(ScoreBatch.MODEL_EVENTS).spliterator(), false)
+                .map(StreamRecord::getValue)
+                .toList();
+    }
+
+    private static void send(
+            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness,
+            String prefix,
+            int count)
+            throws Exception {
+        for (int i = 0; i < count; i++) {
+            harness.processElement1(ScoreBatchTest.review(prefix + i));
+        }
+        harness.prepareSnapshotPreBarrier(0);
+    }
+
+    @Test
+    void aDeployShouldSwitchEveryLaterReviewAndRefusalsShouldChangeNothing() throws Exception {
+        try (var harness = ScoreBatchTest.harness(catalog, null)) {
+            send(harness, "before-", 10);
+            harness.processElement2(command(ModelControl.Action.DEPLOY, V2, null));
+            settle(harness);
+            send(harness, "after-", 10);
+
+            Map<String, String> versions = versionsById(harness);
+            versions.forEach(
+                    (id, version) ->
+                            assertThat(version)
+                                    .as(id)
+                                    .isEqualTo(id.startsWith("before-") ? V1 : V2));
+            assertThat(((ScoreBatch) harness.getOperator()).routing().production()).isEqualTo(V2);
+            assertThat(((ScoreBatch) harness.getOperator()).routing().rollbackTarget())
+                    .isEqualTo(V1);
+
+            // Refused: tampered, unknown, not a command, not applicable now.
+            harness.processElement2(command(ModelControl.Action.DEPLOY, V3, null));
+            harness.processElement2(command(ModelControl.Action.CANARY, "textcnn-test@9", 20));
+            harness.processElement2(
+                    raw("{\"action\": \"deploy\"".getBytes(StandardCharsets.UTF_8)));
+            harness.processElement2(command(ModelControl.Action.CLEAR_SHADOW, null, null));
+            settle(harness);
+            send(harness, "later-", 10);
+            assertThat(versionsWithPrefix(harness, "later-"))
+                    .allSatisfy((id, v) -> assertThat(v).isEqualTo(V2));
+            assertThat(deadLetters(harness))
+                    .extracting(DeadLetter::reason)
+                    .containsExactlyInAnyOrder(
+                            DeadLetter.Reason.MODEL_REFUSED,
+                            DeadLetter.Reason.UNKNOWN_MODEL_VERSION,
+                            DeadLetter.Reason.INVALID_JSON,
+                            DeadLetter.Reason.COMMAND_NOT_APPLICABLE);
+            assertThat(deadLetters(harness))
+                    .filteredOn(l -> l.reason() == DeadLetter.Reason.MODEL_REFUSED)
+                    .singleElement()
+                    .extracting(DeadLetter::message)
+                    .asString()
+                    .contains("checksum mismatch for " + ModelFiles.WEIGHTS_FILE);
+            assertThat(deadLetters(harness))
+                    .allSatisfy(l -> assertThat(l.sourceTopic()).isEqualTo("model-control"));
+            assertThat(events(harness))
+                    .anySatisfy(
+                            e -> {
+                                assertThat(e.type).isEqualTo(ModelEvent.Type.REFUSED);
+                                assertThat(e.modelVersion).isEqualTo(V3);
+                                assertThat(e.routing.production()).isEqualTo(V2);
+                            })
+                    .anySatisfy(
+                            e -> {
+                                assertThat(e.type).isEqualTo(ModelEvent.Type.LOADED);
+                                assertThat(e.modelVersion).isEqualTo(V2);
+                                assertThat(e.commandId).isEqualTo("c-0");
+                            });
+
+            // Rollback returns to version 1, which was kept resident for it.
+            harness.processElement2(command(ModelControl.Action.ROLLBACK, null, null));
+            settle(harness);
+            send(harness, "rolled-back-", 5);
+            assertThat(versionsWithPrefix(harness, "rolled-back-"))
+                    .allSatisfy((id, v) -> assertThat(v).isEqualTo(V1));
+        }
+    }
+
+    @Test
+    void aCanaryShouldTakeItsShareByAStableHashAndTheShadowOnlyCompare() throws Exception {
+        try (var harness = ScoreBatchTest.harness(catalog, null)) {
+            harness.processElement2(command(ModelControl.Action.CANARY, V2, 30));
+            harness.processElement2(
+                    command(ModelControl.Action.SHADOW, V3.replace("3", "1"), null));
+            settle(harness);
+            // Shadowing production is refused; version 1 is production here.
+            assertThat(deadLetters(harness))
+                    .extracting(DeadLetter::reason)
+                    .containsExactly(DeadLetter.Reason.COMMAND_NOT_APPLICABLE);
+            send(harness, "review-", 400);
+            Map<String, String> versions = versionsById(harness);
+            assertThat(versions).hasSize(400);
+            versions.forEach(
+                    (id, version) ->
+                            assertThat(version)
+                                    .as(id)
+                                    .isEqualTo(RoutingTable.bucket(id) < 30 ? V2 : V1));
+            long canary = versions.values().stream().filter(V2::equals).count();
+            assertThat(canary / 400.0).isBetween(0.22, 0.38);
+        }
+    }
+
+    @Test
+    void routingAndWaitingCommandsShouldSurviveARestore() throws Exception {
+        OperatorSubtaskState state;
+        try (var harness = ScoreBatchTest.harness(catalog, null)) {
+            harness.processElement2(command(ModelControl.Action.CANARY, V2, 50));
+            settle(harness);
+            // The next command is still waiting when the snapshot is taken.
+            harness.processElement2(command(ModelControl.Action.CLEAR_CANARY, null, null));
+            harness.processElement2(command(ModelControl.Action.DEPLOY, V2, null));
+            harness.prepareSnapshotPreBarrier(3);
+            state = harness.snapshot(3, 3);
+        }
+        try (var restored = ScoreBatchTest.harness(catalog, state)) {
+            settle(restored);
+            RoutingTable routing = ((ScoreBatch) restored.getOperator()).routing();
+            assertThat(routing.production()).isEqualTo(V2);
+            assertThat(routing.canary()).isNull();
+            send(restored, "restored-", 20);
+            assertThat(versionsById(restored)).allSatisfy((id, v) -> assertThat(v).isEqualTo(V2));
+        }
+        // A snapshot with nothing waiting restores the table exactly.
+        try (var harness = ScoreBatchTest.harness(catalog, null)) {
+            harness.processElement2(command(ModelControl.Action.CANARY, V2, 40));
+            settle(harness);
+            harness.prepareSnapshotPreBarrier(4);
+            state = harness.snapshot(4, 4);
+        }
+        try (var restored = ScoreBatchTest.harness(catalog, state)) {
+            RoutingTable routing = ((ScoreBatch) restored.getOperator()).routing();
+            assertThat(routing).isEqualTo(new RoutingTable(V1, List.of(), V2, 40, null));
+            List<String> loaded = new ArrayList<>();
+            restored.setProcessingTime(1);
+            events(restored).stream()
+                    .filter(e -> e.type == ModelEvent.Type.LOADED)
+                    .forEach(e -> loaded.add(e.modelVersion));
+            assertThat(loaded).containsExactlyInAnyOrder(V1, V2);
+        }
+    }
+}
