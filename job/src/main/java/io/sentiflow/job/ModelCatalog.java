@@ -12,6 +12,8 @@ import java.nio.file.Path;
 /**
  * Where the job finds a model version's files: the model directory it was started with ({@code
  * model.path}), and the registry ({@code registry.root}) for every version a control command names.
+ * A registry root with a scheme ({@code s3://…}, {@code hdfs://…}, {@code file:///…}) is read
+ * through Flink's file systems ({@link RegistryMirror}); a plain path is a local directory.
  * Serializable, so operators carry it to the TaskManagers.
  */
 public final class ModelCatalog implements Serializable {
@@ -81,7 +83,16 @@ public final class ModelCatalog implements Serializable {
             }
             return directory;
         }
-        return registry().resolveForTraffic(modelVersion);
+        try {
+            return registry(modelVersion).resolveForTraffic(modelVersion);
+        } catch (RegistryException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new RegistryException(
+                    RegistryException.Problem.INVALID_MODEL,
+                    "cannot read " + modelVersion + " from " + registryRoot + ": " + e.getMessage(),
+                    e);
+        }
     }
 
     /** The manifest of any known version, retired ones included, without checking checksums. */
@@ -89,15 +100,23 @@ public final class ModelCatalog implements Serializable {
         if (initialPath != null && modelVersion.equals(initialVersion())) {
             return ModelManifest.read(Path.of(initialPath));
         }
-        return ModelManifest.read(registry().directoryOf(modelVersion));
+        return ModelManifest.read(registry(modelVersion).directoryOf(modelVersion));
     }
 
-    private ModelRegistry registry() throws RegistryException {
+    /** The registry that holds {@code modelVersion}: the root itself, or a local mirror of it. */
+    private ModelRegistry registry(String modelVersion) throws IOException {
         if (registryRoot == null) {
             throw new RegistryException(
                     RegistryException.Problem.UNKNOWN_VERSION,
                     "the job has no model registry (set registry.root), so it knows only "
                             + initialVersion());
+        }
+        if (RegistryMirror.isRemote(registryRoot)) {
+            // A fresh copy per load: a subtask never reads files another one is replacing.
+            Path cache =
+                    Path.of(System.getProperty("java.io.tmpdir"), "sentiflow-registry-cache")
+                            .resolve(java.util.UUID.randomUUID().toString());
+            return new RegistryMirror(registryRoot, cache).fetch(modelVersion);
         }
         return new ModelRegistry(Path.of(registryRoot));
     }

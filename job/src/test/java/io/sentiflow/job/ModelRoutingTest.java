@@ -1,6 +1,7 @@
 package io.sentiflow.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sentiflow.model.ModelFiles;
 import io.sentiflow.model.registry.ModelRegistry;
@@ -207,6 +208,28 @@ class ModelRoutingTest {
                                     .isEqualTo(RoutingTable.bucket(id) < 30 ? V2 : V1));
             long canary = versions.values().stream().filter(V2::equals).count();
             assertThat(canary / 400.0).isBetween(0.22, 0.38);
+        }
+    }
+
+    @Test
+    void aRegistryOnAFlinkFileSystemShouldBeMirroredAndCheckedTheSameWay() throws Exception {
+        String uri = registry.root().toUri().toString();
+        assertThat(uri).startsWith("file:");
+        ModelCatalog remote = new ModelCatalog(null, V1, uri);
+        Path mirrored = remote.resolveForTraffic(V2);
+        assertThat(mirrored).isNotEqualTo(registry.directoryOf(V2));
+        assertThat(io.sentiflow.model.ModelManifest.checksums(mirrored))
+                .isEqualTo(io.sentiflow.model.ModelManifest.checksums(registry.directoryOf(V2)));
+        assertThatThrownBy(() -> remote.resolveForTraffic(V3))
+                .hasMessageContaining("checksum mismatch");
+        assertThatThrownBy(() -> remote.resolveForTraffic("textcnn-test@9"))
+                .hasMessageContaining("has no version textcnn-test@9");
+        try (var harness = ScoreBatchTest.harness(remote, null)) {
+            harness.processElement2(command(ModelControl.Action.DEPLOY, V2, null));
+            settle(harness);
+            send(harness, "mirrored-", 5);
+            assertThat(versionsWithPrefix(harness, "mirrored-"))
+                    .allSatisfy((id, v) -> assertThat(v).isEqualTo(V2));
         }
     }
 

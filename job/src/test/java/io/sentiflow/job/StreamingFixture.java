@@ -70,6 +70,15 @@ final class StreamingFixture {
      * Publishes reviews with ids {@code prefix-i} at {@code perSecond} (0: as fast as possible).
      */
     void produce(List<LabeledText> texts, String prefix, double perSecond) {
+        produceTracked(texts, prefix, perSecond);
+    }
+
+    /** Where a review landed: its partition and offset. */
+    record Position(int partition, long offset) {}
+
+    /** As {@link #produce}, returning where each review id landed. */
+    Map<String, Position> produceTracked(List<LabeledText> texts, String prefix, double perSecond) {
+        Map<String, Position> positions = new java.util.concurrent.ConcurrentHashMap<>();
         long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer =
                 KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
@@ -85,7 +94,13 @@ final class StreamingFixture {
                                                 texts.get(i).text(),
                                                 null,
                                                 "test",
-                                                System.currentTimeMillis()))));
+                                                System.currentTimeMillis()))),
+                        (metadata, error) -> {
+                            if (metadata != null) {
+                                positions.put(
+                                        id, new Position(metadata.partition(), metadata.offset()));
+                            }
+                        });
                 if (perSecond > 0) {
                     long due = start + (long) ((i + 1) * 1e9 / perSecond);
                     LockSupport.parkNanos(Math.max(0, due - System.nanoTime()));
@@ -93,6 +108,38 @@ final class StreamingFixture {
             }
             producer.flush();
         }
+        if (positions.size() != texts.size()) {
+            throw new IllegalStateException(
+                    "only " + positions.size() + " of " + texts.size() + " reviews were sent");
+        }
+        return positions;
+    }
+
+    /**
+     * Reads committed sentiments until {@code expectedIds} distinct ids arrived and then for a
+     * further {@code settle}, or until {@code timeout}; returns every sentiment read.
+     */
+    List<Sentiment> committedSentiments(int expectedIds, Duration settle, Duration timeout) {
+        List<Sentiment> all = new java.util.ArrayList<>();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                KafkaClients.consumer(kafka.bootstrapServers(), new Properties(), true)) {
+            consumer.subscribe(List.of(sentiments));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long settledAt = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, settledAt)) {
+                for (ConsumerRecord<byte[], byte[]> record :
+                        consumer.poll(Duration.ofMillis(200))) {
+                    Sentiment sentiment = Json.sentiment(record.value());
+                    all.add(sentiment);
+                    ids.add(sentiment.reviewId());
+                }
+                if (ids.size() >= expectedIds && settledAt == Long.MAX_VALUE) {
+                    settledAt = System.nanoTime() + settle.toNanos();
+                }
+            }
+        }
+        return all;
     }
 
     /**

@@ -1,0 +1,75 @@
+package io.sentiflow.job;
+
+import io.sentiflow.model.registry.ModelRegistry;
+import io.sentiflow.model.registry.RegistryException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+
+/**
+ * A registry on any Flink file system ({@code s3://bucket/models}, {@code hdfs://…}, {@code
+ * file:///…}): a version is copied to a local cache on the TaskManager before it is checked and
+ * loaded, so the checksums are verified on the very bytes that load. The file system's plugin (e.g.
+ * {@code flink-s3-fs-presto}) and credentials come from the Flink cluster's configuration.
+ */
+final class RegistryMirror {
+    private final String root;
+    private final Path cache;
+
+    RegistryMirror(String root, Path cache) {
+        this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+        this.cache = cache;
+    }
+
+    /** Whether a registry root names a Flink file system rather than a local directory. */
+    static boolean isRemote(String root) {
+        URI uri = URI.create(root.replace('\\', '/').replace(" ", "%20"));
+        return uri.getScheme() != null && uri.getScheme().length() > 1;
+    }
+
+    /** A local registry holding a fresh copy of {@code modelVersion} (and nothing stale of it). */
+    ModelRegistry fetch(String modelVersion) throws IOException {
+        String[] parts = ModelRegistry.split(modelVersion);
+        org.apache.flink.core.fs.Path remote =
+                new org.apache.flink.core.fs.Path(root + "/" + parts[0] + "/" + parts[1]);
+        FileSystem fs = remote.getFileSystem();
+        Path local = cache.resolve(parts[0]).resolve(parts[1]);
+        deleteRecursively(local);
+        if (!fs.exists(remote)) {
+            throw new RegistryException(
+                    RegistryException.Problem.UNKNOWN_VERSION,
+                    "model registry " + root + " has no version " + modelVersion);
+        }
+        Files.createDirectories(local);
+        for (FileStatus status : fs.listStatus(remote)) {
+            if (status.isDir()) {
+                continue;
+            }
+            try (InputStream in = fs.open(status.getPath())) {
+                Files.copy(
+                        in,
+                        local.resolve(status.getPath().getName()),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return new ModelRegistry(cache);
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
