@@ -112,14 +112,22 @@ class PrometheusMetricsTest {
                                 "inferenceMillis_count",
                                 "batchWaitMillis_count",
                                 "latencyMillis_count",
+                                "loadedModelVersions",
                                 "reason_deadLetters",
                                 "modelVersion_drift",
                                 "modelVersion_throughputPerSecond",
                                 "modelVersion_accuracy")) {
                     assertThat(sum(metrics, name)).as(name).isGreaterThan(0);
                 }
-                assertThat(metrics.keySet())
-                        .anyMatch(k -> k.startsWith(OPERATOR + "inFlightReviews"));
+                for (String present :
+                        List.of(
+                                "inFlightReviews",
+                                "controlCommandsApplied",
+                                "controlCommandsRefused")) {
+                    assertThat(metrics.keySet())
+                            .as(present)
+                            .anyMatch(k -> k.startsWith(OPERATOR + present));
+                }
                 assertThat(metrics.keySet()).anyMatch(k -> k.contains("reason=\"INVALID_JSON\""));
                 for (String queried : dashboardMetrics()) {
                     assertThat(metrics.keySet())
