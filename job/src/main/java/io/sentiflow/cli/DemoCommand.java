@@ -1,5 +1,7 @@
 package io.sentiflow.cli;
 
+import io.sentiflow.console.ConsoleServer;
+import io.sentiflow.console.ConsoleSettings;
 import io.sentiflow.job.JobConfig;
 import io.sentiflow.job.SentimentJob;
 import io.sentiflow.local.EmbeddedKafka;
@@ -137,6 +139,18 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     int webUiPort;
 
     @Option(
+            names = "--console-port",
+            defaultValue = "8080",
+            description =
+                    "Web console port; a free one when it is taken, -1 for no console (default: ${DEFAULT-VALUE}).")
+    int consolePort;
+
+    @Option(
+            names = "--keep-running",
+            description = "After the demo stream, keep the job and the console up until Ctrl-C.")
+    boolean keepRunning;
+
+    @Option(
             names = "--timeout",
             defaultValue = "0",
             description = "Give up after this many seconds; 0 derives it from count and rate.")
@@ -198,6 +212,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         settings.put(JobConfig.STARTING_OFFSETS, "timestamp:" + runStart);
         settings.put(JobConfig.BATCH_MAX_SIZE, String.valueOf(batchSize));
         settings.put(JobConfig.CHECKPOINT_INTERVAL_MS, "1000");
+        settings.put(JobConfig.HEALTH_WINDOW_MS, "2000");
         settings.put(JobConfig.TRANSACTIONAL_ID_PREFIX, "sentiflow-demo-" + run);
         settings.put(JobConfig.PARALLELISM, String.valueOf(parallelism));
         client.forEach(
@@ -208,6 +223,37 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         JobClient job = SentimentJob.fromConfig(config).executeAsync(env);
         System.out.println(
                 "Flink web UI: http://127.0.0.1:" + port + "  (job " + job.getJobID() + ")");
+        ConsoleServer console = startConsole(brokers);
+        try {
+            return stream(brokers, run, runStart, job, console);
+        } finally {
+            if (console != null) {
+                console.close();
+            }
+        }
+    }
+
+    private ConsoleServer startConsole(String brokers) throws Exception {
+        if (consolePort < 0) {
+            return null;
+        }
+        ConsoleSettings settings =
+                ConsoleSettings.defaults(brokers, consolePort).withClientProperties(client);
+        ConsoleServer console;
+        try {
+            console = ConsoleServer.start(settings);
+        } catch (java.net.BindException taken) {
+            console =
+                    ConsoleServer.start(
+                            ConsoleSettings.defaults(brokers, 0).withClientProperties(client));
+        }
+        System.out.println("Sentiflow console: " + console.address());
+        return console;
+    }
+
+    private int stream(
+            String brokers, String run, long runStart, JobClient job, ConsoleServer console)
+            throws Exception {
 
         List<LabeledText> reviews =
                 ImdbDataset.locate(Optional.ofNullable(data)).sample("test", count, 7);
@@ -227,47 +273,62 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                 timeoutSeconds > 0 ? timeoutSeconds : (long) (reviews.size() / rate) * 3 + 120;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
         long nextLine = System.nanoTime();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                KafkaClients.consumer(brokers, client, true)) {
-            consumer.subscribe(List.of(SENTIMENTS, DEAD_LETTERS));
-            while (System.nanoTime() < deadline
-                    && (stats.scored() < reviews.size()
-                            || stats.deadLetters() < MALFORMED.size())) {
-                for (ConsumerRecord<byte[], byte[]> record :
-                        consumer.poll(Duration.ofMillis(200))) {
-                    if (record.timestamp() < runStart) {
-                        continue;
-                    }
-                    if (record.topic().equals(SENTIMENTS)) {
-                        Sentiment sentiment = Json.sentiment(record.value());
-                        stats.sentiment(
-                                sentiment,
-                                producedAt.getOrDefault(sentiment.reviewId(), 0L),
-                                System.currentTimeMillis());
-                    } else {
-                        stats.deadLetter();
+        try {
+            try {
+                try (KafkaConsumer<byte[], byte[]> consumer =
+                        KafkaClients.consumer(brokers, client, true)) {
+                    consumer.subscribe(List.of(SENTIMENTS, DEAD_LETTERS));
+                    while (System.nanoTime() < deadline
+                            && (stats.scored() < reviews.size()
+                                    || stats.deadLetters() < MALFORMED.size())) {
+                        for (ConsumerRecord<byte[], byte[]> record :
+                                consumer.poll(Duration.ofMillis(200))) {
+                            if (record.timestamp() < runStart) {
+                                continue;
+                            }
+                            if (record.topic().equals(SENTIMENTS)) {
+                                Sentiment sentiment = Json.sentiment(record.value());
+                                stats.sentiment(
+                                        sentiment,
+                                        producedAt.getOrDefault(sentiment.reviewId(), 0L),
+                                        System.currentTimeMillis());
+                            } else {
+                                stats.deadLetter();
+                            }
+                        }
+                        if (System.nanoTime() >= nextLine) {
+                            System.out.println(stats.line(sent.get(), reviews.size()));
+                            nextLine = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                        }
                     }
                 }
-                if (System.nanoTime() >= nextLine) {
-                    System.out.println(stats.line(sent.get(), reviews.size()));
-                    nextLine = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-                }
+            } finally {
+                producer.interrupt();
             }
+            System.out.println(stats.line(sent.get(), reviews.size()));
+            System.out.println(stats.summary(sent.get()));
+            boolean complete =
+                    stats.scored() == reviews.size() && stats.deadLetters() >= MALFORMED.size();
+            if (!complete) {
+                System.out.printf(
+                        "incomplete: %d of %d reviews scored within %d s%n",
+                        stats.scored(), reviews.size(), timeout);
+            }
+            if (keepRunning) {
+                System.out.println(
+                        "the job and the console keep running"
+                                + (console == null ? "" : " at " + console.address())
+                                + "; Ctrl-C stops them");
+                java.util.concurrent.CountDownLatch stopped =
+                        new java.util.concurrent.CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
+                stopped.await();
+            }
+            return complete ? 0 : 1;
         } finally {
-            producer.interrupt();
             job.cancel().get(30, TimeUnit.SECONDS);
             System.out.println("job cancelled");
         }
-        System.out.println(stats.line(sent.get(), reviews.size()));
-        System.out.println(stats.summary(sent.get()));
-        boolean complete =
-                stats.scored() == reviews.size() && stats.deadLetters() >= MALFORMED.size();
-        if (!complete) {
-            System.out.printf(
-                    "incomplete: %d of %d reviews scored within %d s%n",
-                    stats.scored(), reviews.size(), timeout);
-        }
-        return complete ? 0 : 1;
     }
 
     private void produce(

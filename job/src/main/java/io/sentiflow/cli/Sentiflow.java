@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             DataCommand.class,
             ModelsCommand.class,
             ControlCommand.class,
+            ConsoleCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Sentiflow implements Runnable {

@@ -42,6 +42,7 @@ class DemoCommandTest {
                 .contains("no model in")
                 .contains("epoch 1/1")
                 .contains("Flink web UI: http://127.0.0.1:")
+                .contains("Sentiflow console: http://localhost:")
                 .contains("summary: sent 150, scored 150, dead letters 3")
                 .contains("embedded Kafka stopped");
         assertThat(ModelFiles.weights(model))
@@ -52,6 +53,9 @@ class DemoCommandTest {
                 .isFalse();
         assertThat(portIsOpen(port(result.out(), "Flink web UI: http://127\\.0\\.0\\.1:(\\d+)")))
                 .as("Flink web UI port")
+                .isFalse();
+        assertThat(portIsOpen(port(result.out(), "Sentiflow console: http://localhost:(\\d+)")))
+                .as("console port")
                 .isFalse();
     }
 

@@ -1,0 +1,313 @@
+package io.sentiflow.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sentiflow.job.JobConfig;
+import io.sentiflow.job.SentimentJob;
+import io.sentiflow.job.TestModel;
+import io.sentiflow.local.EmbeddedKafka;
+import io.sentiflow.model.SentimentScorer;
+import io.sentiflow.model.data.LabeledText;
+import io.sentiflow.schemas.Json;
+import java.io.File;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The console against a real broker and a running job: the HTTP API, then the page in headless
+ * Chromium.
+ */
+class ConsoleEndToEndTest {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static EmbeddedKafka kafka;
+    private static JobClient job;
+    private static ConsoleServer console;
+    private static String positive;
+    private static String negative;
+    private static List<LabeledText> background;
+
+    @BeforeAll
+    static void startTheJobAndTheConsole() throws Exception {
+        kafka = EmbeddedKafka.start();
+        Map<String, String> values = topics("live");
+        values.put(JobConfig.HEALTH_WINDOW_MS, "1000");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        job = SentimentJob.fromConfig(JobConfig.of(values)).executeAsync(env);
+        console = ConsoleServer.start(settings("live", Duration.ofSeconds(10)));
+        pickClearReviews();
+    }
+
+    /** The job's settings on topics of its own, created here. */
+    private static Map<String, String> topics(String name) throws Exception {
+        Map<String, String> values = new HashMap<>();
+        values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        values.put(JobConfig.TOPIC_REVIEWS, name + "-reviews");
+        values.put(JobConfig.TOPIC_SENTIMENTS, name + "-sentiments");
+        values.put(JobConfig.TOPIC_DEAD_LETTERS, name + "-dlq");
+        values.put(JobConfig.TOPIC_HEALTH, name + "-health");
+        values.put(JobConfig.TOPIC_LABELS, name + "-labels");
+        values.put(JobConfig.TOPIC_SAMPLES, name + "-samples");
+        values.put(JobConfig.TOPIC_CONTROL, name + "-control");
+        values.put(JobConfig.GROUP_ID, name);
+        values.put(JobConfig.TRANSACTIONAL_ID_PREFIX, name);
+        values.put(JobConfig.MODEL_PATH, TestModel.directory().toString());
+        values.put(JobConfig.DEVICE, "cpu");
+        values.put(JobConfig.CHECKPOINT_INTERVAL_MS, "500");
+        kafka.createTopics(
+                2,
+                values.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith("topic."))
+                        .map(Map.Entry::getValue)
+                        .toList());
+        return values;
+    }
+
+    private static ConsoleSettings settings(String name, Duration timeout) {
+        return ConsoleSettings.defaults(kafka.bootstrapServers(), 0)
+                .withTopics(name + "-reviews", name + "-sentiments", name + "-health")
+                .withAnswerTimeout(timeout);
+    }
+
+    /**
+     * A clearly positive and a clearly negative IMDB test review: true label and the model agree,
+     * with a score far from 0.5.
+     */
+    private static void pickClearReviews() throws Exception {
+        List<LabeledText> candidates = TestModel.imdb().sample("test", 300, 5);
+        try (SentimentScorer scorer = SentimentScorer.load(TestModel.directory(), Device.cpu())) {
+            float[] scores = scorer.scoreTexts(candidates.stream().map(LabeledText::text).toList());
+            int best = -1;
+            int worst = -1;
+            for (int i = 0; i < candidates.size(); i++) {
+                if (candidates.get(i).positive() && (best < 0 || scores[i] > scores[best])) {
+                    best = i;
+                } else if (!candidates.get(i).positive()
+                        && (worst < 0 || scores[i] < scores[worst])) {
+                    worst = i;
+                }
+            }
+            assertThat(scores[best])
+                    .as("the most confident positive review's score")
+                    .isGreaterThan(0.5f);
+            assertThat(scores[worst])
+                    .as("the most confident negative review's score")
+                    .isLessThan(0.5f);
+            positive = candidates.get(best).text();
+            negative = candidates.get(worst).text();
+        }
+        background = TestModel.imdb().sample("test", 400, 6);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (console != null) {
+            console.close();
+        }
+        if (job != null) {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+        kafka.close();
+    }
+
+    private static HttpResponse<String> post(ConsoleServer server, String body) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(server.address().resolve("/api/reviews"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String review(String text) {
+        return Json.toString(Map.of("text", text));
+    }
+
+    @Test
+    void aClearlyPositiveAndANegativeReviewShouldComeBackWithTheirLabels() throws Exception {
+        HttpResponse<String> good = post(console, review(positive));
+        assertThat(good.statusCode()).as(good.body()).isEqualTo(200);
+        JsonNode answer = Json.mapper().readTree(good.body());
+        assertThat(answer.path("label").asText()).isEqualTo("positive");
+        assertThat(answer.path("score").asDouble()).isGreaterThan(0.5);
+        assertThat(answer.path("modelVersion").asText()).isEqualTo("textcnn-test@1");
+        assertThat(answer.path("latencyMs").asLong()).isPositive();
+        assertThat(answer.path("reviewId").asText()).startsWith("console-");
+
+        HttpResponse<String> bad = post(console, review(negative));
+        assertThat(bad.statusCode()).as(bad.body()).isEqualTo(200);
+        assertThat(Json.mapper().readTree(bad.body()).path("label").asText()).isEqualTo("negative");
+    }
+
+    @Test
+    void badRequestsShouldGetTheDocumentedClientErrors() throws Exception {
+        Map<String, Integer> expected = new HashMap<>();
+        expected.put("this is not json", 400);
+        expected.put("{\"text\": 42}", 400);
+        expected.put("{\"review\": \"no text field\"}", 400);
+        expected.put("[\"text\"]", 400);
+        expected.put("{\"text\": \"   \"}", 400);
+        expected.put(review("x".repeat(100_001)), 413);
+        for (Map.Entry<String, Integer> request : expected.entrySet()) {
+            HttpResponse<String> response = post(console, request.getKey());
+            assertThat(response.statusCode())
+                    .as(request.getKey().substring(0, Math.min(40, request.getKey().length())))
+                    .isEqualTo(request.getValue());
+            assertThat(Json.mapper().readTree(response.body()).path("error").asText()).isNotBlank();
+        }
+        HttpResponse<String> get =
+                HTTP.send(
+                        HttpRequest.newBuilder(console.address().resolve("/api/reviews")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void aStoppedJobShouldGiveAGatewayTimeout() throws Exception {
+        Map<String, String> values = topics("stopped");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        JobClient stopped = SentimentJob.fromConfig(JobConfig.of(values)).executeAsync(env);
+        stopped.cancel().get(30, TimeUnit.SECONDS);
+        try (ConsoleServer idle =
+                ConsoleServer.start(settings("stopped", Duration.ofMillis(1500)))) {
+            long start = System.nanoTime();
+            HttpResponse<String> response = post(idle, review(positive));
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(504);
+            assertThat(response.body()).contains("no sentiment within 1500 ms");
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(1_500_000_000L);
+        }
+    }
+
+    @Test
+    void thePageShouldClassifyTypedReviewsAndShowALiveDashboard(@TempDir Path profile)
+            throws Exception {
+        Thread traffic =
+                new Thread(
+                        () -> {
+                            for (LabeledText review : background) {
+                                try {
+                                    post(console, review(review.text()));
+                                } catch (Exception e) {
+                                    return;
+                                }
+                            }
+                        });
+        traffic.setDaemon(true);
+        traffic.start();
+        WebDriver browser = chromium(profile);
+        try {
+            browser.get(console.address().toString());
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+
+            classify(browser, wait, positive, "positive");
+            classify(browser, wait, negative, "negative");
+
+            wait.until(
+                    b -> {
+                        String shown = b.findElement(By.id("stat-throughput")).getText();
+                        return shown.matches("[0-9.]+") && Double.parseDouble(shown) > 0;
+                    });
+            wait.until(b -> !b.findElements(By.cssSelector("#feed li")).isEmpty());
+            wait.until(
+                    b ->
+                            b.findElement(By.id("routing-production"))
+                                    .getText()
+                                    .equals("textcnn-test@1"));
+            wait.until(
+                    b -> b.findElements(By.cssSelector("#chart-throughput polyline")).size() > 0);
+            byte[] png = ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES);
+            Path shot = Path.of("target", "console-screenshot.png");
+            Files.write(shot, png);
+            assertThat(png.length).isGreaterThan(10_000);
+        } finally {
+            browser.quit();
+            traffic.interrupt();
+        }
+    }
+
+    private static void classify(WebDriver browser, WebDriverWait wait, String text, String label) {
+        WebElement box = browser.findElement(By.id("review-text"));
+        box.clear();
+        // The page posts the textarea's value; setting it directly keeps long reviews fast.
+        ((ChromeDriver) browser).executeScript("arguments[0].value = arguments[1];", box, text);
+        box.sendKeys(" ");
+        browser.findElement(By.id("classify")).click();
+        // The click replaces the previous answer with "scoring…" before the request leaves.
+        wait.until(
+                b ->
+                        b.findElement(By.id("classify")).isEnabled()
+                                && !b.findElements(By.id("result-label")).isEmpty());
+        assertThat(browser.findElement(By.id("result")).getAttribute("data-label"))
+                .isEqualTo(label);
+        assertThat(browser.findElement(By.id("result-label")).getText()).isEqualTo(label);
+    }
+
+    private static WebDriver chromium(Path profile) {
+        File browser = new File("/usr/bin/chromium");
+        File driver = new File("/usr/bin/chromedriver");
+        if (!browser.canExecute() || !driver.canExecute()) {
+            throw new IllegalStateException(
+                    "the browser test needs Debian's chromium and chromium-driver"
+                            + " (/usr/bin/chromium, /usr/bin/chromedriver): .ci/run installs them;"
+                            + " by hand: apt-get install chromium chromium-driver");
+        }
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(browser);
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1400,1000",
+                "--user-data-dir=" + profile.toAbsolutePath());
+        ChromeDriverService service =
+                new ChromeDriverService.Builder()
+                        .usingDriverExecutable(driver)
+                        .usingAnyFreePort()
+                        .build();
+        return new ChromeDriver(service, options);
+    }
+}
