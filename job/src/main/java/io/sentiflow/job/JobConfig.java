@@ -32,6 +32,7 @@ public final class JobConfig implements Serializable {
     public static final String LABELS_TTL_MS = "labels.ttl-ms";
     public static final String TOPIC_SAMPLES = "topic.samples";
     public static final String SAMPLES_BAND = "samples.band";
+    public static final String SAMPLES_DRIFT_MAX = "samples.drift-max";
     public static final String HEALTH_WINDOW_MS = "health.window-ms";
     public static final String HEALTH_DRIFT_THRESHOLD = "health.drift-threshold";
     public static final String HEALTH_ERROR_RATE_THRESHOLD = "health.error-rate-threshold";
@@ -76,6 +77,7 @@ public final class JobConfig implements Serializable {
         d.put(LABELS_TTL_MS, "3600000");
         d.put(TOPIC_SAMPLES, "review-samples");
         d.put(SAMPLES_BAND, "0.05");
+        d.put(SAMPLES_DRIFT_MAX, "20");
         d.put(HEALTH_WINDOW_MS, "10000");
         d.put(HEALTH_DRIFT_THRESHOLD, "0.2");
         d.put(HEALTH_ERROR_RATE_THRESHOLD, "0.05");
@@ -197,6 +199,9 @@ public final class JobConfig implements Serializable {
                             + " must be >= 0");
         }
         oneOf(DEVICE, "auto", "cpu", "gpu");
+        if (samplesDriftMax() < 0) {
+            throw new IllegalArgumentException(SAMPLES_DRIFT_MAX + " must be >= 0");
+        }
         if (modelMaxLoaded() < 3) {
             throw new IllegalArgumentException(
                     MODEL_MAX_LOADED + " must be at least 3 (production, canary and shadow)");
@@ -253,6 +258,11 @@ public final class JobConfig implements Serializable {
 
     public String samplesTopic() {
         return values.get(TOPIC_SAMPLES);
+    }
+
+    /** The most reviews sampled per model version per drifted window and subtask; 0: none. */
+    public int samplesDriftMax() {
+        return (int) longValue(SAMPLES_DRIFT_MAX);
     }
 
     /** Reviews scored within this of 0.5 are sampled for labelling; 0 samples none. */

@@ -3,6 +3,7 @@ package io.sentiflow.job;
 import ai.djl.Device;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.cuda.CudaUtils;
+import io.sentiflow.model.ModelManifest;
 import io.sentiflow.model.SentimentScorer;
 import io.sentiflow.model.Vocabulary;
 import java.io.IOException;
@@ -22,9 +23,12 @@ final class LoadedModel implements AutoCloseable {
     private final Vocabulary vocabulary;
     private final int maxLength;
     private final long loadMillis;
+    private final long[] referenceHistogram;
 
-    private LoadedModel(String version, SentimentScorer scorer, long loadMillis) {
+    private LoadedModel(
+            String version, SentimentScorer scorer, long loadMillis, long[] referenceHistogram) {
         this.version = version;
+        this.referenceHistogram = referenceHistogram;
         this.scorer = scorer;
         this.vocabulary = scorer.encoder().vocabulary();
         this.maxLength = scorer.config().maxLength();
@@ -56,7 +60,13 @@ final class LoadedModel implements AutoCloseable {
             scorer.close();
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         }
-        return new LoadedModel(version, scorer, (System.nanoTime() - start) / 1_000_000);
+        long[] reference = ModelManifest.read(directory).referenceHistogram();
+        return new LoadedModel(version, scorer, (System.nanoTime() - start) / 1_000_000, reference);
+    }
+
+    /** The training reference score histogram from the manifest; null when it has none. */
+    long[] referenceHistogram() {
+        return referenceHistogram;
     }
 
     String version() {

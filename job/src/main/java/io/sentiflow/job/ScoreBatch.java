@@ -103,6 +103,9 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
      * @param sampleBand reviews whose score is within this of 0.5 also go to {@link #SAMPLES}; 0
      *     samples none
      * @param maxLoaded most model versions resident per subtask
+     * @param windowMs the drift window (the health window)
+     * @param driftThreshold a window's PSI above this sends its sample to {@link #SAMPLES}
+     * @param driftSamples the most reviews sampled per version per window; 0 samples none
      */
     public record Settings(
             String device,
@@ -110,7 +113,10 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
             long maxDelayMs,
             int cpuThreads,
             double sampleBand,
-            int maxLoaded)
+            int maxLoaded,
+            long windowMs,
+            double driftThreshold,
+            int driftSamples)
             implements Serializable {
         public Settings {
             if (maxLoaded < 3) {
@@ -128,11 +134,14 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
                     config.batchMaxDelayMs(),
                     config.deviceThreads(),
                     config.samplesBand(),
-                    config.modelMaxLoaded());
+                    config.modelMaxLoaded(),
+                    config.healthWindowMs(),
+                    config.healthDriftThreshold(),
+                    config.samplesDriftMax());
         }
 
         public static Settings of(String device, int maxSize, long maxDelayMs) {
-            return new Settings(device, maxSize, maxDelayMs, 0, 0, 3);
+            return new Settings(device, maxSize, maxDelayMs, 0, 0, 3, 10_000, 0.2, 0);
         }
     }
 
@@ -148,6 +157,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     private transient Map<String, LoadedModel> models;
     private transient Map<String, PendingBatches> pending;
     private transient Map<String, ScheduledFuture<?>[]> delayTimers;
+    private transient Map<String, DriftWindow> driftWindows;
     private transient ArrayDeque<Command> commands;
     private transient List<KafkaRecord> restoredCommands;
     private transient CompletableFuture<LoadedModel> loading;
@@ -202,6 +212,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         models = new LinkedHashMap<>();
         pending = new HashMap<>();
         delayTimers = new HashMap<>();
+        driftWindows = new HashMap<>();
         commands = new ArrayDeque<>();
         loader =
                 Executors.newSingleThreadExecutor(
@@ -254,6 +265,33 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
             enqueue(record);
         }
         restoredCommands = null;
+        scheduleDriftWindow(now);
+    }
+
+    /** Closes the drift windows at the next multiple of the window length (as health does). */
+    private void scheduleDriftWindow(long now) {
+        long end = now - Math.floorMod(now, settings.windowMs()) + settings.windowMs();
+        getProcessingTimeService()
+                .registerTimer(
+                        end,
+                        time -> {
+                            closeDriftWindows();
+                            scheduleDriftWindow(time);
+                        });
+    }
+
+    /**
+     * Sends the sample of every window whose scores drifted past the threshold to {@link #SAMPLES},
+     * and starts new windows. Each subtask judges the reviews it scored.
+     */
+    private void closeDriftWindows() {
+        for (Map.Entry<String, DriftWindow> entry : driftWindows.entrySet()) {
+            for (DriftWindow.Sampled sampled :
+                    entry.getValue().samplesIfDrifted(settings.driftThreshold())) {
+                sample(sampled.review(), sampled.score(), entry.getKey(), "drift");
+            }
+        }
+        driftWindows.clear();
     }
 
     private void registerMetrics() {
@@ -339,12 +377,14 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     public void endInput(int inputId) {
         if (inputId == 1) {
             flushAll();
+            closeDriftWindows();
         }
     }
 
     @Override
     public void finish() throws Exception {
         flushAll();
+        closeDriftWindows();
         super.finish();
     }
 
@@ -480,20 +520,35 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
             result.unknownTokens += id == Vocabulary.UNK ? 1 : 0;
         }
         output.collect(new StreamRecord<>(result));
-        if (settings.sampleBand() > 0 && Math.abs(score - 0.5) <= settings.sampleBand()) {
-            // The text is read back from the original record only for the few reviews sampled.
-            String text = Json.review(review.source.value).text();
-            output.collect(
-                    SAMPLES,
-                    new StreamRecord<>(
-                            new ReviewSample(
-                                    review.id,
-                                    text,
-                                    score,
-                                    result.modelVersion,
-                                    now,
-                                    "uncertain")));
+        boolean uncertain =
+                settings.sampleBand() > 0 && Math.abs(score - 0.5) <= settings.sampleBand();
+        if (uncertain) {
+            sample(review, score, model.version(), "uncertain");
         }
+        driftWindows
+                .computeIfAbsent(
+                        model.version(),
+                        v ->
+                                new DriftWindow(
+                                        model.referenceHistogram(),
+                                        settings.driftSamples(),
+                                        31L * subtask + now))
+                .add(review, score, !uncertain);
+    }
+
+    private void sample(TokenizedReview review, float score, String version, String reason) {
+        // The text is read back from the original record only for the few reviews sampled.
+        String text = Json.review(review.source.value).text();
+        output.collect(
+                SAMPLES,
+                new StreamRecord<>(
+                        new ReviewSample(
+                                review.id,
+                                text,
+                                score,
+                                version,
+                                System.currentTimeMillis(),
+                                reason)));
     }
 
     private void reject(TokenizedReview review, String message) {

@@ -12,7 +12,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -124,22 +123,6 @@ class FaultToleranceTest {
                         reviews.size(), Duration.ofSeconds(3), Duration.ofSeconds(90));
         second.cancel().get(30, TimeUnit.SECONDS);
         assertExactlyOnce(counts, "sp", reviews.size());
-    }
-
-    /** Failures in the job's exception history, read from the cluster's REST API. */
-    private static int recordedFailures(MiniCluster cluster, JobID job) throws Exception {
-        java.net.URI uri = cluster.getRestAddress().get().resolve("/jobs/" + job + "/exceptions");
-        java.net.http.HttpResponse<String> response =
-                java.net.http.HttpClient.newHttpClient()
-                        .send(
-                                java.net.http.HttpRequest.newBuilder(uri).build(),
-                                java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return io.sentiflow.schemas.Json.mapper()
-                .readTree(response.body())
-                .path("exceptionHistory")
-                .path("entries")
-                .size();
     }
 
     private static void assertExactlyOnce(

@@ -59,6 +59,15 @@ class ModelHealthEndToEndTest {
      */
     private static List<ModelHealth> healthOf(
             String name, List<LabeledText> reviews, List<byte[]> malformed) throws Exception {
+        return healthOf(name, reviews, malformed, Map.of());
+    }
+
+    private static List<ModelHealth> healthOf(
+            String name,
+            List<LabeledText> reviews,
+            List<byte[]> malformed,
+            Map<String, String> overrides)
+            throws Exception {
         StreamingFixture fixture = new StreamingFixture(kafka, name);
         try (KafkaProducer<byte[], byte[]> producer =
                 KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
@@ -83,14 +92,10 @@ class ModelHealthEndToEndTest {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
-        SentimentJob.fromConfig(
-                        fixture.config(
-                                Map.of(
-                                        JobConfig.BOUNDED,
-                                        "true",
-                                        JobConfig.HEALTH_WINDOW_MS,
-                                        "60000")))
-                .execute(env);
+        Map<String, String> settings = new java.util.HashMap<>(overrides);
+        settings.put(JobConfig.BOUNDED, "true");
+        settings.put(JobConfig.HEALTH_WINDOW_MS, "60000");
+        SentimentJob.fromConfig(fixture.config(settings)).execute(env);
         SchemaValidator validator = new SchemaValidator();
         List<ModelHealth> records = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record :
@@ -176,7 +181,33 @@ class ModelHealthEndToEndTest {
             }
             shifted.add(new LabeledText(text.toString(), random.nextBoolean()));
         }
-        List<ModelHealth> records = healthOf("shifted", shifted, List.of());
+        // No band sampling here, so every review may enter the drift sample.
+        List<ModelHealth> records =
+                healthOf("shifted", shifted, List.of(), Map.of(JobConfig.SAMPLES_BAND, "0"));
+        // Each scoring subtask saw a drifted window: a random sample of it went out for labelling.
+        Map<String, String> texts = new java.util.HashMap<>();
+        for (int i = 0; i < shifted.size(); i++) {
+            texts.put("shifted-" + i, shifted.get(i).text());
+        }
+        List<io.sentiflow.schemas.ReviewSample> drifted =
+                KafkaClients.readUntil(
+                                kafka.bootstrapServers(),
+                                "shifted-samples",
+                                r -> r.size() >= 40,
+                                Duration.ofSeconds(20))
+                        .stream()
+                        .map(r -> Json.reviewSample(r.value()))
+                        .filter(sample -> sample.reason().equals("drift"))
+                        .toList();
+        assertThat(drifted).as("20 per subtask (samples.drift-max)").hasSize(40);
+        assertThat(drifted)
+                .allSatisfy(
+                        sample -> {
+                            assertThat(sample.text()).isEqualTo(texts.get(sample.reviewId()));
+                            assertThat(sample.modelVersion()).isEqualTo("textcnn-test@1");
+                        });
+        assertThat(drifted.stream().map(io.sentiflow.schemas.ReviewSample::reviewId).distinct())
+                .hasSize(40);
         assertThat(records)
                 .isNotEmpty()
                 .allSatisfy(
@@ -218,14 +249,10 @@ class ModelHealthEndToEndTest {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
-        SentimentJob.fromConfig(
-                        fixture.config(
-                                Map.of(
-                                        JobConfig.BOUNDED,
-                                        "true",
-                                        JobConfig.HEALTH_WINDOW_MS,
-                                        "60000")))
-                .execute(env);
+        Map<String, String> settings = new java.util.HashMap<String, String>();
+        settings.put(JobConfig.BOUNDED, "true");
+        settings.put(JobConfig.HEALTH_WINDOW_MS, "60000");
+        SentimentJob.fromConfig(fixture.config(settings)).execute(env);
         List<ModelHealth> records = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record :
                 KafkaClients.readUntil(
@@ -298,10 +325,21 @@ class ModelHealthEndToEndTest {
                 KafkaClients.readUntil(
                         kafka.bootstrapServers(),
                         fixture.samples,
-                        r -> r.size() >= expected.size(),
+                        r ->
+                                r.stream()
+                                                .filter(
+                                                        x ->
+                                                                Json.reviewSample(x.value())
+                                                                        .reason()
+                                                                        .equals("uncertain"))
+                                                .count()
+                                        >= expected.size(),
                         Duration.ofSeconds(60))) {
             assertThat(validator.validate(Schemas.REVIEW_SAMPLE_V1, record.value())).isEmpty();
             var sample = Json.reviewSample(record.value());
+            if (!sample.reason().equals("uncertain")) {
+                continue;
+            }
             assertThat(sample.score()).isBetween(0.4, 0.6);
             assertThat(sample.modelVersion()).isEqualTo("textcnn-test@1");
             sampled.put(sample.reviewId(), sample.text());

@@ -133,6 +133,10 @@ class ModelRoutingEndToEndTest {
         control(fixture, "shadow", V1);
         awaitHealth(fixture, h -> h.routing() != null && V1.equals(h.routing().shadow()));
 
+        assertThat(StreamingFixture.recordedFailures(cluster, job.getJobID()))
+                .as("routing changes and refusals never restarted the job")
+                .isZero();
+
         // 5. A task manager dies; the job must come back with the same routing.
         cluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
         cluster.startTaskManager();

@@ -172,4 +172,25 @@ final class StreamingFixture {
     static void sleepMillis(long millis) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
     }
+
+    /** Failures in the job's exception history, read from the cluster's REST API. */
+    static int recordedFailures(
+            org.apache.flink.runtime.minicluster.MiniCluster cluster,
+            org.apache.flink.api.common.JobID job)
+            throws Exception {
+        java.net.URI uri = cluster.getRestAddress().get().resolve("/jobs/" + job + "/exceptions");
+        java.net.http.HttpResponse<String> response =
+                java.net.http.HttpClient.newHttpClient()
+                        .send(
+                                java.net.http.HttpRequest.newBuilder(uri).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+        org.assertj.core.api.Assertions.assertThat(response.statusCode())
+                .as(response.body())
+                .isEqualTo(200);
+        return io.sentiflow.schemas.Json.mapper()
+                .readTree(response.body())
+                .path("exceptionHistory")
+                .path("entries")
+                .size();
+    }
 }

@@ -9,7 +9,8 @@ package io.sentiflow.schemas;
  * @param score the model's P(positive), near 0.5
  * @param modelVersion the model that was unsure
  * @param scoredAt when it was scored, epoch milliseconds
- * @param reason why it was sampled: {@code uncertain}
+ * @param reason why it was sampled: {@code uncertain} (score near 0.5) or {@code drift} (from a
+ *     window whose scores drifted)
  */
 public record ReviewSample(
         String reviewId,
