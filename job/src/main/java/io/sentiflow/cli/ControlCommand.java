@@ -111,20 +111,46 @@ public final class ControlCommand implements Runnable {
         }
     }
 
-    @Command(
-            name = "deploy",
-            mixinStandardHelpOptions = true,
-            description = "Make a version production.")
-    static final class Deploy implements Callable<Integer> {
+    /** A subcommand: its action, and the version and weight it names (if any). */
+    abstract static class Send implements Callable<Integer> {
         @Mixin Common common;
         @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+        abstract ModelControl.Action action();
+
+        String version() {
+            return null;
+        }
+
+        Integer weight() {
+            return null;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            return common.send(spec, action(), version(), weight());
+        }
+    }
+
+    /** A subcommand that names a version. */
+    abstract static class SendVersion extends Send {
         @Parameters(paramLabel = "NAME@VERSION")
         String version;
 
         @Override
-        public Integer call() throws Exception {
-            return common.send(spec, ModelControl.Action.DEPLOY, version, null);
+        String version() {
+            return version;
+        }
+    }
+
+    @Command(
+            name = "deploy",
+            mixinStandardHelpOptions = true,
+            description = "Make a version production.")
+    static final class Deploy extends SendVersion {
+        @Override
+        ModelControl.Action action() {
+            return ModelControl.Action.DEPLOY;
         }
     }
 
@@ -132,19 +158,18 @@ public final class ControlCommand implements Runnable {
             name = "canary",
             mixinStandardHelpOptions = true,
             description = "Send a share of reviews (chosen by a hash of their id) to a version.")
-    static final class Canary implements Callable<Integer> {
-        @Mixin Common common;
-        @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-        @Parameters(paramLabel = "NAME@VERSION")
-        String version;
-
+    static final class Canary extends SendVersion {
         @Option(names = "--weight", required = true, description = "Percent of reviews, 0-100.")
         int weight;
 
         @Override
-        public Integer call() throws Exception {
-            return common.send(spec, ModelControl.Action.CANARY, version, weight);
+        ModelControl.Action action() {
+            return ModelControl.Action.CANARY;
+        }
+
+        @Override
+        Integer weight() {
+            return weight;
         }
     }
 
@@ -153,16 +178,10 @@ public final class ControlCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description =
                     "Score every review with a version too, comparing only (its results are not sent).")
-    static final class Shadow implements Callable<Integer> {
-        @Mixin Common common;
-        @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-        @Parameters(paramLabel = "NAME@VERSION")
-        String version;
-
+    static final class Shadow extends SendVersion {
         @Override
-        public Integer call() throws Exception {
-            return common.send(spec, ModelControl.Action.SHADOW, version, null);
+        ModelControl.Action action() {
+            return ModelControl.Action.SHADOW;
         }
     }
 
@@ -170,13 +189,10 @@ public final class ControlCommand implements Runnable {
             name = "rollback",
             mixinStandardHelpOptions = true,
             description = "Return production to the version before the last deploy.")
-    static final class Rollback implements Callable<Integer> {
-        @Mixin Common common;
-        @Spec picocli.CommandLine.Model.CommandSpec spec;
-
+    static final class Rollback extends Send {
         @Override
-        public Integer call() throws Exception {
-            return common.send(spec, ModelControl.Action.ROLLBACK, null, null);
+        ModelControl.Action action() {
+            return ModelControl.Action.ROLLBACK;
         }
     }
 
@@ -184,13 +200,10 @@ public final class ControlCommand implements Runnable {
             name = "clear-canary",
             mixinStandardHelpOptions = true,
             description = "Stop the canary.")
-    static final class ClearCanary implements Callable<Integer> {
-        @Mixin Common common;
-        @Spec picocli.CommandLine.Model.CommandSpec spec;
-
+    static final class ClearCanary extends Send {
         @Override
-        public Integer call() throws Exception {
-            return common.send(spec, ModelControl.Action.CLEAR_CANARY, null, null);
+        ModelControl.Action action() {
+            return ModelControl.Action.CLEAR_CANARY;
         }
     }
 
@@ -198,13 +211,10 @@ public final class ControlCommand implements Runnable {
             name = "clear-shadow",
             mixinStandardHelpOptions = true,
             description = "Stop the shadow.")
-    static final class ClearShadow implements Callable<Integer> {
-        @Mixin Common common;
-        @Spec picocli.CommandLine.Model.CommandSpec spec;
-
+    static final class ClearShadow extends Send {
         @Override
-        public Integer call() throws Exception {
-            return common.send(spec, ModelControl.Action.CLEAR_SHADOW, null, null);
+        ModelControl.Action action() {
+            return ModelControl.Action.CLEAR_SHADOW;
         }
     }
 }

@@ -8,8 +8,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 
@@ -41,7 +39,7 @@ final class RegistryMirror {
                 new org.apache.flink.core.fs.Path(root + "/" + parts[0] + "/" + parts[1]);
         FileSystem fs = remote.getFileSystem();
         Path local = cache.resolve(parts[0]).resolve(parts[1]);
-        deleteRecursively(local);
+        ModelRegistry.deleteRecursively(local);
         if (!fs.exists(remote)) {
             throw new RegistryException(
                     RegistryException.Problem.UNKNOWN_VERSION,
@@ -60,16 +58,5 @@ final class RegistryMirror {
             }
         }
         return new ModelRegistry(cache);
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -61,6 +61,25 @@ class JobConfigTest {
     }
 
     @Test
+    void theStartingModelShouldComeFromAPathOrFromTheRegistry() throws IOException {
+        JobConfig fromRegistry =
+                JobConfig.fromArgs(
+                        "--registry.root", "/models/registry", "--model.version", "textcnn@2");
+        assertThat(fromRegistry.modelVersion()).isEqualTo("textcnn@2");
+        assertThat(fromRegistry.registryRoot()).isEqualTo("/models/registry");
+        assertThat(JobConfig.fromArgs().registryRoot()).isNull();
+        assertThat(JobConfig.fromArgs().controlTopic()).isEqualTo("model-control");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--model.version", "textcnn@2"))
+                .hasMessageContaining("set registry.root too");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--model.path", ""))
+                .hasMessageContaining("set model.path, or registry.root and model.version");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--model.max-loaded", "2"))
+                .hasMessageContaining("at least 3");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--samples.drift-max", "-1"))
+                .hasMessageContaining("samples.drift-max must be >= 0");
+    }
+
+    @Test
     void shouldAcceptAStartTimestamp() throws IOException {
         assertThat(
                         JobConfig.fromArgs("--starting-offsets", "timestamp:1700000000000")

@@ -150,21 +150,8 @@ final class StreamingFixture {
      */
     Map<String, Integer> sentimentCounts(int expectedIds, Duration settle, Duration timeout) {
         Map<String, Integer> counts = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                KafkaClients.consumer(kafka.bootstrapServers(), new Properties(), true)) {
-            consumer.subscribe(List.of(sentiments));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            long settledAt = Long.MAX_VALUE;
-            while (System.nanoTime() < Math.min(deadline, settledAt)) {
-                for (ConsumerRecord<byte[], byte[]> record :
-                        consumer.poll(Duration.ofMillis(200))) {
-                    Sentiment sentiment = Json.sentiment(record.value());
-                    counts.merge(sentiment.reviewId(), 1, Integer::sum);
-                }
-                if (counts.size() >= expectedIds && settledAt == Long.MAX_VALUE) {
-                    settledAt = System.nanoTime() + settle.toNanos();
-                }
-            }
+        for (Sentiment sentiment : committedSentiments(expectedIds, settle, timeout)) {
+            counts.merge(sentiment.reviewId(), 1, Integer::sum);
         }
         return counts;
     }
@@ -192,5 +179,28 @@ final class StreamingFixture {
                 .path("exceptionHistory")
                 .path("entries")
                 .size();
+    }
+
+    /** Two TaskManagers of one slot each, and restarts allowed: for tests that kill one. */
+    static org.apache.flink.test.junit5.MiniClusterExtension clusterWithRestarts() {
+        org.apache.flink.configuration.Configuration conf =
+                new org.apache.flink.configuration.Configuration();
+        conf.set(
+                org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY,
+                "fixed-delay");
+        conf.set(
+                org.apache.flink.configuration.RestartStrategyOptions
+                        .RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,
+                100);
+        conf.set(
+                org.apache.flink.configuration.RestartStrategyOptions
+                        .RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                Duration.ofMillis(200));
+        return new org.apache.flink.test.junit5.MiniClusterExtension(
+                new org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration.Builder()
+                        .setNumberTaskManagers(2)
+                        .setNumberSlotsPerTaskManager(1)
+                        .setConfiguration(conf)
+                        .build());
     }
 }

@@ -365,7 +365,8 @@ public final class ModelRegistry {
         return entry(target);
     }
 
-    private static void deleteRecursively(Path path) throws IOException {
+    /** Deletes a file or a directory tree; nothing when it does not exist. */
+    public static void deleteRecursively(Path path) throws IOException {
         if (!Files.exists(path)) {
             return;
         }
