@@ -152,6 +152,20 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
         group.gauge("positiveRate", (Gauge<Double>) () -> latest.get(version).positiveRate());
         group.gauge("accuracy", (Gauge<Double>) () -> orZero(latest.get(version).accuracy()));
         group.gauge("latencyP99Ms", (Gauge<Long>) () -> latest.get(version).latencyMs().p99());
+        group.gauge(
+                "deviceMemoryBytes",
+                (Gauge<Long>)
+                        () -> {
+                            Long bytes = latest.get(version).deviceMemoryBytes();
+                            return bytes == null ? 0L : bytes;
+                        });
+        group.gauge(
+                "shadowAgreementRate",
+                (Gauge<Double>)
+                        () -> {
+                            ModelHealth.Shadow shadow = latest.get(version).shadow();
+                            return shadow == null ? 0 : shadow.agreementRate();
+                        });
     }
 
     private static double orZero(Double value) {

@@ -116,14 +116,16 @@ class PrometheusMetricsTest {
                                 "reason_deadLetters",
                                 "modelVersion_drift",
                                 "modelVersion_throughputPerSecond",
-                                "modelVersion_accuracy")) {
+                                "modelVersion_accuracy",
+                                "modelVersion_deviceMemoryBytes")) {
                     assertThat(sum(metrics, name)).as(name).isGreaterThan(0);
                 }
                 for (String present :
                         List.of(
                                 "inFlightReviews",
                                 "controlCommandsApplied",
-                                "controlCommandsRefused")) {
+                                "controlCommandsRefused",
+                                "modelVersion_shadowAgreementRate")) {
                     assertThat(metrics.keySet())
                             .as(present)
                             .anyMatch(k -> k.startsWith(OPERATOR + present));
