@@ -35,7 +35,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(
             names = "--reviews",
-            defaultValue = "4000",
+            defaultValue = "10000",
             description = "IMDB test reviews per run (default: ${DEFAULT-VALUE}).")
     int reviews;
 
