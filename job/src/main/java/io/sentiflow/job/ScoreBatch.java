@@ -597,33 +597,27 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
                 continue;
             }
             String version = table.versionToLoad(control);
-            if (version == null || models.containsKey(version)) {
+            if (version == null) {
                 commands.poll();
-                if (version != null && !stillAllowed(head, version)) {
-                    continue;
-                }
                 apply(head);
                 continue;
             }
+            // Off the task thread: a resident version is checked again (it may have been retired
+            // or changed since it loaded), any other one is checked, loaded and warmed up.
+            boolean resident = models.containsKey(version);
             loadingVersion = version;
-            loading = CompletableFuture.supplyAsync(() -> loadOrThrow(version), loader);
+            loading = CompletableFuture.supplyAsync(() -> loadOrThrow(version, resident), loader);
             pollLoad();
         }
     }
 
-    /** A resident version may have been retired or tampered with since it was loaded. */
-    private boolean stillAllowed(Command head, String version) {
+    /** The loaded version, or null when only its files were checked (it is resident already). */
+    private LoadedModel loadOrThrow(String version, boolean resident) {
         try {
-            catalog.resolveForTraffic(version);
-            return true;
-        } catch (RegistryException e) {
-            refuse(head.source(), head.control(), reasonFor(e), e.getMessage());
-            return false;
-        }
-    }
-
-    private LoadedModel loadOrThrow(String version) {
-        try {
+            if (resident) {
+                catalog.resolveForTraffic(version);
+                return null;
+            }
             return loadVersion(version);
         } catch (IOException e) {
             throw new java.util.concurrent.CompletionException(e);
@@ -650,8 +644,10 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         loadingVersion = null;
         try {
             LoadedModel model = done.join();
-            models.put(version, model);
-            event(ModelEvent.Type.LOADED, version, head.control(), loaded(model));
+            if (model != null) {
+                models.put(version, model);
+                event(ModelEvent.Type.LOADED, version, head.control(), loaded(model));
+            }
             apply(head);
         } catch (java.util.concurrent.CompletionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;

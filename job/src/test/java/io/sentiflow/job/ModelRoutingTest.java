@@ -234,6 +234,27 @@ class ModelRoutingTest {
     }
 
     @Test
+    void aRollbackToAVersionRetiredSinceShouldBeRefused(@TempDir Path other) throws Exception {
+        ModelRegistry own = new ModelRegistry(other);
+        own.publish(TestModel.directory());
+        own.publish(TestModel.version2());
+        ModelCatalog ownCatalog = new ModelCatalog(null, V1, own.root().toString());
+        try (var harness = ScoreBatchTest.harness(ownCatalog, null)) {
+            harness.processElement2(command(ModelControl.Action.DEPLOY, V2, null));
+            settle(harness);
+            own.retire(V1, "tester", "found wanting");
+            harness.processElement2(command(ModelControl.Action.ROLLBACK, null, null));
+            settle(harness);
+            assertThat(deadLetters(harness))
+                    .extracting(DeadLetter::reason)
+                    .containsExactly(DeadLetter.Reason.RETIRED_MODEL_VERSION);
+            send(harness, "still-", 5);
+            assertThat(versionsWithPrefix(harness, "still-"))
+                    .allSatisfy((id, v) -> assertThat(v).isEqualTo(V2));
+        }
+    }
+
+    @Test
     void routingAndWaitingCommandsShouldSurviveARestore() throws Exception {
         OperatorSubtaskState state;
         try (var harness = ScoreBatchTest.harness(catalog, null)) {
