@@ -311,7 +311,12 @@ class DeploymentFilesTest {
                         "latencyMillis",
                         "modelVersion_drift",
                         "modelVersion_throughputPerSecond",
-                        "modelVersion_accuracy");
+                        "modelVersion_accuracy",
+                        "modelVersion_shadowAgreementRate",
+                        "modelVersion_deviceMemoryBytes",
+                        "loadedModelVersions",
+                        "controlCommandsApplied",
+                        "controlCommandsRefused");
         for (JsonNode panel : dashboard.path("panels")) {
             for (JsonNode target : panel.path("targets")) {
                 java.util.regex.Matcher m =
