@@ -94,7 +94,8 @@ class ModelHealthEndToEndTest {
         env.setParallelism(2);
         Map<String, String> settings = new java.util.HashMap<>(overrides);
         settings.put(JobConfig.BOUNDED, "true");
-        settings.put(JobConfig.HEALTH_WINDOW_MS, "60000");
+        // One window for the whole bounded run, so no window boundary splits it.
+        settings.put(JobConfig.HEALTH_WINDOW_MS, "3600000");
         SentimentJob.fromConfig(fixture.config(settings)).execute(env);
         SchemaValidator validator = new SchemaValidator();
         List<ModelHealth> records = new ArrayList<>();
@@ -251,7 +252,8 @@ class ModelHealthEndToEndTest {
         env.setParallelism(2);
         Map<String, String> settings = new java.util.HashMap<String, String>();
         settings.put(JobConfig.BOUNDED, "true");
-        settings.put(JobConfig.HEALTH_WINDOW_MS, "60000");
+        // One window for the whole bounded run, so no window boundary splits it.
+        settings.put(JobConfig.HEALTH_WINDOW_MS, "3600000");
         SentimentJob.fromConfig(fixture.config(settings)).execute(env);
         List<ModelHealth> records = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record :
