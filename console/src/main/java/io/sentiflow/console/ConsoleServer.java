@@ -61,6 +61,8 @@ public final class ConsoleServer implements AutoCloseable {
 
     private ConsoleServer(ConsoleSettings settings) throws IOException {
         this.settings = settings;
+        // The port first: when it is taken, nothing else has been opened yet.
+        this.server = HttpServer.create(new InetSocketAddress(settings.port()), 64);
         this.feed = new TopicFeed(settings, hub);
         Properties props = new Properties();
         props.putAll(settings.clientProperties());
@@ -72,7 +74,6 @@ public final class ConsoleServer implements AutoCloseable {
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         this.producer = new KafkaProducer<>(props);
-        this.server = HttpServer.create(new InetSocketAddress(settings.port()), 64);
         this.executor =
                 Executors.newCachedThreadPool(
                         runnable -> {
