@@ -37,7 +37,7 @@ final class DriftWindow {
     /** Counts a score; {@code sampleable} reviews may enter the sample. */
     void add(TokenizedReview review, float score, boolean sampleable) {
         scored++;
-        histogram[Math.min(HealthAccumulator.BINS - 1, Math.max(0, (int) (score * 10)))]++;
+        histogram[HealthAccumulator.bin(score)]++;
         if (!sampleable || capacity == 0) {
             return;
         }

@@ -49,7 +49,7 @@ final class HealthAccumulator {
         boolean positive = review.score >= 0.5;
         positives += positive ? 1 : 0;
         scoreSum += review.score;
-        histogram[Math.min(BINS - 1, Math.max(0, (int) (review.score * BINS)))]++;
+        histogram[bin(review.score)]++;
         latency.recordValue(
                 Math.min(latency.getHighestTrackableValue(), Math.max(0, review.latencyMs)));
         tokens += review.tokens;
@@ -65,6 +65,11 @@ final class HealthAccumulator {
         else if (predicted) falsePositives++;
         else if (actual) falseNegatives++;
         else trueNegatives++;
+    }
+
+    /** The score histogram bin of a score: [0, 0.1) … [0.9, 1]. */
+    static int bin(double score) {
+        return Math.min(BINS - 1, Math.max(0, (int) (score * BINS)));
     }
 
     void add(ModelEvent event) {

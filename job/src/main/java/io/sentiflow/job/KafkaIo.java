@@ -24,12 +24,12 @@ public final class KafkaIo {
     private KafkaIo() {}
 
     public static KafkaSource<KafkaRecord> reviewSource(JobConfig config) {
-        return source(config, config.reviewsTopic());
+        return source(config, config.reviewsTopic(), startingOffsets(config.startingOffsets()));
     }
 
     /** The review-labels topic, read like the reviews (same offsets, same boundedness). */
     public static KafkaSource<KafkaRecord> labelSource(JobConfig config) {
-        return source(config, config.labelsTopic());
+        return source(config, config.labelsTopic(), startingOffsets(config.startingOffsets()));
     }
 
     /**
@@ -38,22 +38,11 @@ public final class KafkaIo {
      * latest command at start) only when the job is.
      */
     public static KafkaSource<KafkaRecord> controlSource(JobConfig config) {
-        KafkaSourceBuilder<KafkaRecord> builder =
-                KafkaSource.<KafkaRecord>builder()
-                        .setBootstrapServers(config.bootstrapServers())
-                        .setTopics(config.controlTopic())
-                        .setGroupId(config.groupId())
-                        .setDeserializer(new KafkaRecordDeserializer())
-                        .setProperties(config.kafkaProperties())
-                        .setProperty("isolation.level", "read_committed")
-                        .setStartingOffsets(OffsetsInitializer.earliest());
-        if (config.bounded()) {
-            builder.setBounded(OffsetsInitializer.latest());
-        }
-        return builder.build();
+        return source(config, config.controlTopic(), OffsetsInitializer.earliest());
     }
 
-    private static KafkaSource<KafkaRecord> source(JobConfig config, String topic) {
+    private static KafkaSource<KafkaRecord> source(
+            JobConfig config, String topic, OffsetsInitializer start) {
         KafkaSourceBuilder<KafkaRecord> builder =
                 KafkaSource.<KafkaRecord>builder()
                         .setBootstrapServers(config.bootstrapServers())
@@ -62,7 +51,7 @@ public final class KafkaIo {
                         .setDeserializer(new KafkaRecordDeserializer())
                         .setProperties(config.kafkaProperties())
                         .setProperty("isolation.level", "read_committed")
-                        .setStartingOffsets(startingOffsets(config.startingOffsets()));
+                        .setStartingOffsets(start);
         if (config.bounded()) {
             builder.setBounded(OffsetsInitializer.latest());
         }

@@ -3,7 +3,6 @@ package io.sentiflow.job;
 import ai.djl.Device;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.cuda.CudaUtils;
-import io.sentiflow.model.ModelManifest;
 import io.sentiflow.model.SentimentScorer;
 import io.sentiflow.model.Vocabulary;
 import java.io.IOException;
@@ -23,12 +22,16 @@ final class LoadedModel implements AutoCloseable {
     private final Vocabulary vocabulary;
     private final int maxLength;
     private final long loadMillis;
-    private final long[] referenceHistogram;
 
-    private LoadedModel(
-            String version, SentimentScorer scorer, long loadMillis, long[] referenceHistogram) {
+    private static final long MEMORY_READ_EVERY_MS = 1000;
+
+    /** The last device memory reading, and when it was taken. */
+    private Long deviceMemoryBytes;
+
+    private long deviceMemoryReadAt;
+
+    private LoadedModel(String version, SentimentScorer scorer, long loadMillis) {
         this.version = version;
-        this.referenceHistogram = referenceHistogram;
         this.scorer = scorer;
         this.vocabulary = scorer.encoder().vocabulary();
         this.maxLength = scorer.config().maxLength();
@@ -60,13 +63,12 @@ final class LoadedModel implements AutoCloseable {
             scorer.close();
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         }
-        long[] reference = ModelManifest.read(directory).referenceHistogram();
-        return new LoadedModel(version, scorer, (System.nanoTime() - start) / 1_000_000, reference);
+        return new LoadedModel(version, scorer, (System.nanoTime() - start) / 1_000_000);
     }
 
     /** The training reference score histogram from the manifest; null when it has none. */
     long[] referenceHistogram() {
-        return referenceHistogram;
+        return scorer.manifest().referenceHistogram();
     }
 
     String version() {
@@ -97,9 +99,19 @@ final class LoadedModel implements AutoCloseable {
 
     /**
      * Memory in use on the device: on a GPU what CUDA reports used; on the CPU the resident memory
-     * of this process (the TaskManager), from {@code /proc/self/status}. Null when unreadable.
+     * of this process (the TaskManager), from {@code /proc/self/status}. Null when unreadable. Read
+     * at most once a second: batches come far more often.
      */
     Long deviceMemoryBytes() {
+        long now = System.currentTimeMillis();
+        if (now - deviceMemoryReadAt >= MEMORY_READ_EVERY_MS) {
+            deviceMemoryBytes = readDeviceMemory();
+            deviceMemoryReadAt = now;
+        }
+        return deviceMemoryBytes;
+    }
+
+    private Long readDeviceMemory() {
         Device device = scorer.device();
         try {
             if (device.isGpu()) {

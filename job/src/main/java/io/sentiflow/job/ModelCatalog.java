@@ -71,20 +71,30 @@ public final class ModelCatalog implements Serializable {
      * @throws RegistryException saying why the version may not receive traffic
      */
     public Path resolveForTraffic(String modelVersion) throws RegistryException {
+        Path directory = locate(modelVersion);
+        try {
+            ModelManifest.verify(directory);
+        } catch (IOException e) {
+            throw new RegistryException(
+                    RegistryException.Problem.INVALID_MODEL,
+                    modelVersion + " is refused: " + e.getMessage(),
+                    e);
+        }
+        return directory;
+    }
+
+    /**
+     * The directory of a version that may receive traffic, its files not checked: for loading with
+     * {@code SentimentScorer.load}, which checks every checksum itself.
+     *
+     * @throws RegistryException when the version is unknown or retired
+     */
+    public Path locate(String modelVersion) throws RegistryException {
         if (initialPath != null && modelVersion.equals(initialVersion())) {
-            Path directory = Path.of(initialPath);
-            try {
-                ModelManifest.verify(directory);
-            } catch (IOException e) {
-                throw new RegistryException(
-                        RegistryException.Problem.INVALID_MODEL,
-                        modelVersion + " is refused: " + e.getMessage(),
-                        e);
-            }
-            return directory;
+            return Path.of(initialPath);
         }
         try {
-            return registry(modelVersion).resolveForTraffic(modelVersion);
+            return registry(modelVersion).activeDirectory(modelVersion);
         } catch (RegistryException e) {
             throw e;
         } catch (IOException e) {

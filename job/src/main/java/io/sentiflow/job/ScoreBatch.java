@@ -152,6 +152,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     private final Settings settings;
 
     private transient Device chosenDevice;
+    private transient String deviceName;
     private transient int subtask;
     private transient RoutingTable table;
     private transient Map<String, LoadedModel> models;
@@ -209,6 +210,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         OptionalInt gpu = DeviceAssignment.gpuIndex(gpus, subtask);
         chosenDevice = Devices.select(settings.device(), gpu.orElse(subtask));
+        deviceName = chosenDevice.toString();
         models = new LinkedHashMap<>();
         pending = new HashMap<>();
         delayTimers = new HashMap<>();
@@ -320,7 +322,8 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     }
 
     private LoadedModel loadVersion(String version) throws IOException {
-        return LoadedModel.load(version, catalog.resolveForTraffic(version), chosenDevice);
+        // Loading checks every checksum; locating only checks the version is known and active.
+        return LoadedModel.load(version, catalog.locate(version), chosenDevice);
     }
 
     private static String loaded(LoadedModel model) {
@@ -511,7 +514,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         result.reviewId = review.id;
         result.score = score;
         result.modelVersion = model.version();
-        result.device = chosenDevice.toString();
+        result.device = deviceName;
         result.scoredAt = now;
         result.latencyMs = latency;
         result.label = review.label;
@@ -757,7 +760,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
                                 control == null ? null : control.commandId(),
                                 control == null ? null : control.issuedBy(),
                                 subtask,
-                                chosenDevice.toString(),
+                                deviceName,
                                 message,
                                 table)));
     }

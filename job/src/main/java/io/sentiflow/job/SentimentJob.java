@@ -7,6 +7,7 @@ import io.sentiflow.schemas.ReviewSample;
 import io.sentiflow.schemas.Sentiment;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -154,36 +155,34 @@ public final class SentimentJob {
                         .uid("join-label-feedback")
                         .name("JoinLabelFeedback");
 
-        TypeInformation<HealthEvent> events = TypeInformation.of(HealthEvent.class);
         DataStream<HealthEvent> healthEvents =
-                scored.map(review -> HealthEvent.of(review))
-                        .returns(events)
-                        .uid("health-scored")
-                        .name("ScoredToHealth")
+                asHealth(scored, HealthEvent::of, "health-scored", "ScoredToHealth")
                         .union(
-                                scored.getSideOutput(ScoreBatch.BATCHES)
-                                        .map(batch -> HealthEvent.of(batch))
-                                        .returns(events)
-                                        .uid("health-batches")
-                                        .name("BatchToHealth"),
-                                joined.map(prediction -> HealthEvent.of(prediction))
-                                        .returns(events)
-                                        .uid("health-feedback")
-                                        .name("FeedbackToHealth"),
-                                scored.getSideOutput(ScoreBatch.MODEL_EVENTS)
-                                        .map(event -> HealthEvent.of(event))
-                                        .returns(events)
-                                        .uid("health-model-events")
-                                        .name("ModelEventToHealth"),
-                                scored.getSideOutput(ScoreBatch.SHADOW)
-                                        .map(shadow -> HealthEvent.of(shadow))
-                                        .returns(events)
-                                        .uid("health-shadow")
-                                        .name("ShadowToHealth"),
-                                rejected.map(letter -> HealthEvent.of(letter))
-                                        .returns(events)
-                                        .uid("health-dead-letters")
-                                        .name("DeadLetterToHealth"));
+                                asHealth(
+                                        scored.getSideOutput(ScoreBatch.BATCHES),
+                                        HealthEvent::of,
+                                        "health-batches",
+                                        "BatchToHealth"),
+                                asHealth(
+                                        joined,
+                                        HealthEvent::of,
+                                        "health-feedback",
+                                        "FeedbackToHealth"),
+                                asHealth(
+                                        scored.getSideOutput(ScoreBatch.MODEL_EVENTS),
+                                        HealthEvent::of,
+                                        "health-model-events",
+                                        "ModelEventToHealth"),
+                                asHealth(
+                                        scored.getSideOutput(ScoreBatch.SHADOW),
+                                        HealthEvent::of,
+                                        "health-shadow",
+                                        "ShadowToHealth"),
+                                asHealth(
+                                        rejected,
+                                        HealthEvent::of,
+                                        "health-dead-letters",
+                                        "DeadLetterToHealth"));
         healthEvents
                 .transform(
                         "AggregateHealth",
@@ -200,5 +199,14 @@ public final class SentimentJob {
                 .setParallelism(1)
                 .uid("health-sink")
                 .name("model-health");
+    }
+
+    /** One input of the health aggregation, with its stable uid and name. */
+    private static <T> DataStream<HealthEvent> asHealth(
+            DataStream<T> stream, MapFunction<T, HealthEvent> toEvent, String uid, String name) {
+        return stream.map(toEvent)
+                .returns(TypeInformation.of(HealthEvent.class))
+                .uid(uid)
+                .name(name);
     }
 }

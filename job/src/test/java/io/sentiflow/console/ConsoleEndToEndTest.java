@@ -6,6 +6,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sentiflow.job.JobConfig;
 import io.sentiflow.job.SentimentJob;
+import io.sentiflow.job.StreamingFixture;
 import io.sentiflow.job.TestModel;
 import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.model.SentimentScorer;
@@ -65,43 +66,19 @@ class ConsoleEndToEndTest {
     @BeforeAll
     static void startTheJobAndTheConsole() throws Exception {
         kafka = EmbeddedKafka.start();
-        Map<String, String> values = topics("live");
-        values.put(JobConfig.HEALTH_WINDOW_MS, "1000");
+        StreamingFixture live = new StreamingFixture(kafka, "live");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
-        job = SentimentJob.fromConfig(JobConfig.of(values)).executeAsync(env);
-        console = ConsoleServer.start(settings("live", Duration.ofSeconds(10)));
+        job =
+                SentimentJob.fromConfig(live.config(Map.of(JobConfig.HEALTH_WINDOW_MS, "1000")))
+                        .executeAsync(env);
+        console = ConsoleServer.start(settings(live, Duration.ofSeconds(10)));
         pickClearReviews();
     }
 
-    /** The job's settings on topics of its own, created here. */
-    private static Map<String, String> topics(String name) throws Exception {
-        Map<String, String> values = new HashMap<>();
-        values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        values.put(JobConfig.TOPIC_REVIEWS, name + "-reviews");
-        values.put(JobConfig.TOPIC_SENTIMENTS, name + "-sentiments");
-        values.put(JobConfig.TOPIC_DEAD_LETTERS, name + "-dlq");
-        values.put(JobConfig.TOPIC_HEALTH, name + "-health");
-        values.put(JobConfig.TOPIC_LABELS, name + "-labels");
-        values.put(JobConfig.TOPIC_SAMPLES, name + "-samples");
-        values.put(JobConfig.TOPIC_CONTROL, name + "-control");
-        values.put(JobConfig.GROUP_ID, name);
-        values.put(JobConfig.TRANSACTIONAL_ID_PREFIX, name);
-        values.put(JobConfig.MODEL_PATH, TestModel.directory().toString());
-        values.put(JobConfig.DEVICE, "cpu");
-        values.put(JobConfig.CHECKPOINT_INTERVAL_MS, "500");
-        kafka.createTopics(
-                2,
-                values.entrySet().stream()
-                        .filter(e -> e.getKey().startsWith("topic."))
-                        .map(Map.Entry::getValue)
-                        .toList());
-        return values;
-    }
-
-    private static ConsoleSettings settings(String name, Duration timeout) {
+    private static ConsoleSettings settings(StreamingFixture fixture, Duration timeout) {
         return ConsoleSettings.defaults(kafka.bootstrapServers(), 0)
-                .withTopics(name + "-reviews", name + "-sentiments", name + "-health")
+                .withTopics(fixture.reviews, fixture.sentiments, fixture.health)
                 .withAnswerTimeout(timeout);
     }
 
@@ -201,13 +178,12 @@ class ConsoleEndToEndTest {
 
     @Test
     void aStoppedJobShouldGiveAGatewayTimeout() throws Exception {
-        Map<String, String> values = topics("stopped");
+        StreamingFixture fixture = new StreamingFixture(kafka, "stopped");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
-        JobClient stopped = SentimentJob.fromConfig(JobConfig.of(values)).executeAsync(env);
+        JobClient stopped = SentimentJob.fromConfig(fixture.config(Map.of())).executeAsync(env);
         stopped.cancel().get(30, TimeUnit.SECONDS);
-        try (ConsoleServer idle =
-                ConsoleServer.start(settings("stopped", Duration.ofMillis(1500)))) {
+        try (ConsoleServer idle = ConsoleServer.start(settings(fixture, Duration.ofMillis(1500)))) {
             long start = System.nanoTime();
             HttpResponse<String> response = post(idle, review(positive));
             assertThat(response.statusCode()).as(response.body()).isEqualTo(504);

@@ -54,6 +54,20 @@ class ModelHealthEndToEndTest {
     }
 
     /**
+     * Runs the job at parallelism 2 over what the fixture's topics hold, until the input ends, in
+     * one health window: no window boundary splits the run.
+     */
+    private static void runBounded(StreamingFixture fixture, Map<String, String> overrides)
+            throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        Map<String, String> settings = new java.util.HashMap<>(overrides);
+        settings.put(JobConfig.BOUNDED, "true");
+        settings.put(JobConfig.HEALTH_WINDOW_MS, "3600000");
+        SentimentJob.fromConfig(fixture.config(settings)).execute(env);
+    }
+
+    /**
      * Runs the job over {@code reviews} (labelled) plus {@code malformed}, and returns its health
      * records.
      */
@@ -90,13 +104,7 @@ class ModelHealthEndToEndTest {
                 producer.send(new ProducerRecord<>(fixture.reviews, bad));
             }
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        Map<String, String> settings = new java.util.HashMap<>(overrides);
-        settings.put(JobConfig.BOUNDED, "true");
-        // One window for the whole bounded run, so no window boundary splits it.
-        settings.put(JobConfig.HEALTH_WINDOW_MS, "3600000");
-        SentimentJob.fromConfig(fixture.config(settings)).execute(env);
+        runBounded(fixture, overrides);
         SchemaValidator validator = new SchemaValidator();
         List<ModelHealth> records = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record :
@@ -248,13 +256,7 @@ class ModelHealthEndToEndTest {
                             "{\"reviewId\": \"x\", \"label\": \"meh\"}"
                                     .getBytes(StandardCharsets.UTF_8)));
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        Map<String, String> settings = new java.util.HashMap<String, String>();
-        settings.put(JobConfig.BOUNDED, "true");
-        // One window for the whole bounded run, so no window boundary splits it.
-        settings.put(JobConfig.HEALTH_WINDOW_MS, "3600000");
-        SentimentJob.fromConfig(fixture.config(settings)).execute(env);
+        runBounded(fixture, Map.of());
         List<ModelHealth> records = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record :
                 KafkaClients.readUntil(
@@ -304,12 +306,7 @@ class ModelHealthEndToEndTest {
         List<LabeledText> reviews = TestModel.imdb().sample("test", 300, 95);
         StreamingFixture fixture = new StreamingFixture(kafka, "samples");
         fixture.produce(reviews, "s", 0);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        SentimentJob.fromConfig(
-                        fixture.config(
-                                Map.of(JobConfig.BOUNDED, "true", JobConfig.SAMPLES_BAND, "0.1")))
-                .execute(env);
+        runBounded(fixture, Map.of(JobConfig.SAMPLES_BAND, "0.1"));
 
         java.util.Map<String, String> expected = new java.util.HashMap<>();
         try (SentimentScorer scorer = SentimentScorer.load(TestModel.directory(), Device.cpu())) {

@@ -22,17 +22,17 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Topics of one test on the embedded broker, a job config for them, and ways to feed and read them.
  */
-final class StreamingFixture {
+public final class StreamingFixture {
     final EmbeddedKafka kafka;
-    final String reviews;
-    final String sentiments;
-    final String deadLetters;
-    final String health;
-    final String labels;
-    final String samples;
-    final String control;
+    public final String reviews;
+    public final String sentiments;
+    public final String deadLetters;
+    public final String health;
+    public final String labels;
+    public final String samples;
+    public final String control;
 
-    StreamingFixture(EmbeddedKafka kafka, String name) throws java.io.IOException {
+    public StreamingFixture(EmbeddedKafka kafka, String name) throws java.io.IOException {
         this.kafka = kafka;
         this.reviews = name + "-reviews";
         this.sentiments = name + "-sentiments";
@@ -46,7 +46,7 @@ final class StreamingFixture {
     }
 
     /** The job on these topics, unbounded, exactly-once, with frequent checkpoints. */
-    JobConfig config(Map<String, String> overrides) {
+    public JobConfig config(Map<String, String> overrides) {
         Map<String, String> values = new HashMap<>();
         values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         values.put(JobConfig.TOPIC_REVIEWS, reviews);

@@ -20,12 +20,15 @@ import java.util.List;
  */
 public final class SentimentScorer implements AutoCloseable {
     private final ModelConfig config;
+    private final ModelManifest manifest;
     private final TextEncoder encoder;
     private final Model model;
     private final Predictor<int[], Float> predictor;
 
-    private SentimentScorer(ModelConfig config, TextEncoder encoder, Model model) {
+    private SentimentScorer(
+            ModelConfig config, ModelManifest manifest, TextEncoder encoder, Model model) {
         this.config = config;
+        this.manifest = manifest;
         this.encoder = encoder;
         this.model = model;
         this.predictor =
@@ -39,7 +42,7 @@ public final class SentimentScorer implements AutoCloseable {
      * @throws IOException when a file is missing, changed, or not a model
      */
     public static SentimentScorer load(Path directory, Device device) throws IOException {
-        ModelManifest.verify(directory);
+        ModelManifest manifest = ModelManifest.verify(directory);
         ModelConfig config = ModelConfig.read(directory);
         Vocabulary vocabulary = Vocabulary.load(ModelFiles.vocabulary(directory));
         if (vocabulary.size() != config.network().vocabularySize()) {
@@ -62,11 +65,16 @@ public final class SentimentScorer implements AutoCloseable {
                     "cannot load weights from " + directory + ": " + e.getMessage(), e);
         }
         TextEncoder encoder = new TextEncoder(new Tokenizer(config.maxLength()), vocabulary);
-        return new SentimentScorer(config, encoder, model);
+        return new SentimentScorer(config, manifest, encoder, model);
     }
 
     public ModelConfig config() {
         return config;
+    }
+
+    /** The manifest the files were checked against when the model loaded. */
+    public ModelManifest manifest() {
+        return manifest;
     }
 
     /** {@code name@version} of the loaded model. */

@@ -171,13 +171,22 @@ public final class ModelRegistry {
      * matching its checksum.
      */
     public Path resolveForTraffic(String modelVersion) throws RegistryException {
+        Path directory = activeDirectory(modelVersion);
+        verifyDirectory(directory, modelVersion);
+        return directory;
+    }
+
+    /**
+     * The directory of a version that is published and not retired, its files not checked (for
+     * callers that check them as they load, such as {@code SentimentScorer.load}).
+     */
+    public Path activeDirectory(String modelVersion) throws RegistryException {
         Path directory = directoryOf(modelVersion);
         if (Files.isRegularFile(directory.resolve(RETIRED_FILE))) {
             throw new RegistryException(
                     RegistryException.Problem.RETIRED,
                     modelVersion + " is retired and can no longer receive traffic");
         }
-        verifyDirectory(directory, modelVersion);
         return directory;
     }
 
