@@ -37,12 +37,23 @@ public final class TextCnn extends AbstractBlock {
     private final Block output;
 
     public TextCnn(TextCnnConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * @param initialEmbeddings row-major {@code vocabularySize × embeddingSize} vectors the
+     *     embedding table starts from (pre-trained word vectors); null for random ones
+     */
+    public TextCnn(TextCnnConfig config, float[] initialEmbeddings) {
         super(VERSION);
         this.config = config;
         embedding =
                 addChildBlock(
                         "embedding",
-                        new TokenEmbedding(config.vocabularySize(), config.embeddingSize()));
+                        new TokenEmbedding(
+                                config.vocabularySize(),
+                                config.embeddingSize(),
+                                initialEmbeddings));
         for (int width : config.kernelSizes()) {
             convolutions.add(
                     addChildBlock(

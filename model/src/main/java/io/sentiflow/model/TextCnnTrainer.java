@@ -18,6 +18,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sentiflow.model.data.LabeledText;
 import io.sentiflow.model.data.Splits;
+import io.sentiflow.model.embedding.SkipGram;
+import io.sentiflow.model.embedding.WordVectors;
 import io.sentiflow.model.eval.Charts;
 import io.sentiflow.model.eval.Evaluation;
 import java.io.IOException;
@@ -51,14 +53,64 @@ public final class TextCnnTrainer {
     /** How many batches' worth of reviews are sorted by length together before batching. */
     private static final int BUCKET_BATCHES = 50;
 
+    /** Noise words per context pair in the skip-gram pre-training, word2vec's default. */
+    private static final int NEGATIVE_SAMPLES = 5;
+
+    /**
+     * Pre-trained vectors are scaled to the spread of the random initialization they replace, so
+     * the rest of the network sees inputs of the size it was tuned for.
+     */
+    private static final float EMBEDDING_SCALE = 0.1f;
+
     private final TrainingOptions options;
     private final Device device;
     private final PrintStream progress;
+    private final List<String> unlabelled;
+    private final WordVectors wordVectors;
 
     public TextCnnTrainer(TrainingOptions options, Device device, PrintStream progress) {
+        this(options, device, progress, List.of(), null);
+    }
+
+    private TextCnnTrainer(
+            TrainingOptions options,
+            Device device,
+            PrintStream progress,
+            List<String> unlabelled,
+            WordVectors wordVectors) {
+        this.unlabelled = List.copyOf(unlabelled);
+        this.wordVectors = wordVectors;
         this.options = options;
         this.device = device;
         this.progress = progress;
+    }
+
+    /**
+     * This trainer, with more text for the word-vector pre-training ({@link
+     * TrainingOptions#pretrainEpochs()}) besides the training rows; never the validation or test
+     * rows.
+     */
+    public TextCnnTrainer withUnlabelled(List<String> texts) {
+        return new TextCnnTrainer(options, device, progress, texts, wordVectors);
+    }
+
+    /**
+     * This trainer, starting the embedding table from {@code vectors} (pre-trained elsewhere, e.g.
+     * by {@code sentiflow embeddings}, or word2vec/GloVe files) instead of random ones.
+     */
+    public TextCnnTrainer withWordVectors(WordVectors vectors) {
+        if (vectors != null && vectors.dimension() != options.embeddingSize()) {
+            throw new IllegalArgumentException(
+                    "the word vectors are "
+                            + vectors.dimension()
+                            + " wide but the embedding size is "
+                            + options.embeddingSize());
+        }
+        if (vectors != null && options.pretrainEpochs() > 0) {
+            throw new IllegalArgumentException(
+                    "either pre-train word vectors or start from given ones, not both");
+        }
+        return new TextCnnTrainer(options, device, progress, unlabelled, vectors);
     }
 
     /** Trains on {@code data} with a seeded, stratified validation split. */
@@ -121,13 +173,19 @@ public final class TextCnnTrainer {
         config.write(outputDirectory);
         vocabulary.save(ModelFiles.vocabulary(outputDirectory));
 
+        float[] initialEmbeddings = pretrain(training, vocabulary);
         Engine.getInstance().setRandomSeed((int) options.seed());
         List<TrainingResult.Epoch> epochs = new ArrayList<>();
         int bestEpoch = 0;
         double bestAccuracy = -1;
         float[] bestScores = null;
         try (Model model = Model.newInstance(ModelFiles.WEIGHTS_NAME, device);
-                Trainer trainer = newTrainer(model, network, batchesPerEpoch(trainingSet.size()))) {
+                Trainer trainer =
+                        newTrainer(
+                                model,
+                                network,
+                                initialEmbeddings,
+                                batchesPerEpoch(trainingSet.size()))) {
             Random random = new Random(options.seed() + 1);
             for (int epoch = 1; epoch <= options.epochs(); epoch++) {
                 long epochStart = System.nanoTime();
@@ -194,8 +252,54 @@ public final class TextCnnTrainer {
                 (System.nanoTime() - start) / 1e9);
     }
 
-    private Trainer newTrainer(Model model, TextCnnConfig network, int batchesPerEpoch) {
-        model.setBlock(new TextCnn(network));
+    /**
+     * The embedding table's starting vectors: the given word vectors, or skip-gram ones learned for
+     * {@code vocabulary} from the training rows' text and the unlabelled text (whole reviews, not
+     * cut at the max length); null for random ones.
+     */
+    private float[] pretrain(List<LabeledText> training, Vocabulary vocabulary) {
+        if (wordVectors != null) {
+            WordVectors.Table table =
+                    wordVectors.table(vocabulary, EMBEDDING_SCALE, options.seed());
+            progress.printf(
+                    Locale.ROOT,
+                    "embeddings start from the given word vectors for %d of %d vocabulary words%n",
+                    table.found(),
+                    table.words());
+            return table.values();
+        }
+        if (options.pretrainEpochs() == 0) {
+            return null;
+        }
+        Tokenizer whole = new Tokenizer(Integer.MAX_VALUE);
+        List<int[]> corpus = new ArrayList<>(training.size() + unlabelled.size());
+        for (LabeledText row : training) {
+            corpus.add(vocabulary.encode(whole.tokenize(row.text())));
+        }
+        for (String text : unlabelled) {
+            corpus.add(vocabulary.encode(whole.tokenize(text)));
+        }
+        progress.printf(
+                Locale.ROOT,
+                "pre-training %d-wide word vectors on %d texts (%d unlabelled)%n",
+                options.embeddingSize(),
+                corpus.size(),
+                unlabelled.size());
+        SkipGram skipGram =
+                new SkipGram(
+                        options.embeddingSize(),
+                        options.pretrainWindow(),
+                        NEGATIVE_SAMPLES,
+                        options.pretrainEpochs(),
+                        options.seed());
+        return WordVectors.learn(corpus, vocabulary, skipGram, progress)
+                .table(vocabulary, EMBEDDING_SCALE, options.seed())
+                .values();
+    }
+
+    private Trainer newTrainer(
+            Model model, TextCnnConfig network, float[] initialEmbeddings, int batchesPerEpoch) {
+        model.setBlock(new TextCnn(network, initialEmbeddings));
         Tracker learningRate = Tracker.fixed(options.learningRate());
         if (options.learningRateDecay() < 1f && options.epochs() > options.fullRateEpochs()) {
             // The rate falls by the decay factor at the end of every epoch after the full-rate

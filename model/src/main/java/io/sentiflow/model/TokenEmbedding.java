@@ -24,7 +24,24 @@ final class TokenEmbedding extends AbstractBlock {
     private final Parameter table;
 
     TokenEmbedding(int vocabularySize, int embeddingSize) {
+        this(vocabularySize, embeddingSize, null);
+    }
+
+    /**
+     * @param initial row-major {@code vocabularySize × embeddingSize} starting vectors (e.g. from
+     *     {@link io.sentiflow.model.embedding.SkipGram}); null for random ones
+     */
+    TokenEmbedding(int vocabularySize, int embeddingSize, float[] initial) {
         super(VERSION);
+        if (initial != null && initial.length != (long) vocabularySize * embeddingSize) {
+            throw new IllegalArgumentException(
+                    "initial vectors hold "
+                            + initial.length
+                            + " values, not "
+                            + vocabularySize
+                            + " × "
+                            + embeddingSize);
+        }
         this.embeddingSize = embeddingSize;
         this.table =
                 addParameter(
@@ -32,7 +49,12 @@ final class TokenEmbedding extends AbstractBlock {
                                 .setName("embedding")
                                 .setType(Parameter.Type.WEIGHT)
                                 .optShape(new Shape(vocabularySize, embeddingSize))
-                                .optInitializer(new NormalInitializer(0.1f))
+                                .optInitializer(
+                                        initial == null
+                                                ? new NormalInitializer(0.1f)
+                                                : (manager, shape, type) ->
+                                                        manager.create(initial, shape)
+                                                                .toType(type, false))
                                 .build());
     }
 

@@ -25,6 +25,10 @@ import java.util.List;
  * @param fullRateEpochs epochs trained at the full learning rate before it starts to decay
  * @param weightDecay L2 weight decay; 0 for none
  * @param clipGradient clip each gradient to [-c, c]; 0 for none
+ * @param pretrainEpochs epochs of skip-gram pre-training of the word vectors on the training text
+ *     (and any unlabelled text given to the trainer) before the network trains; 0 starts from
+ *     random vectors, as the seed does
+ * @param pretrainWindow the skip-gram's largest context window on either side of a word
  * @param validationFraction share of each label held out to pick the best epoch
  * @param seed seeds the split, the shuffles and the network's initialization
  */
@@ -46,6 +50,8 @@ public record TrainingOptions(
         int fullRateEpochs,
         float weightDecay,
         float clipGradient,
+        int pretrainEpochs,
+        int pretrainWindow,
         double validationFraction,
         long seed) {
 
@@ -63,6 +69,9 @@ public record TrainingOptions(
         }
         if (!(learningRateDecay > 0 && learningRateDecay <= 1)) {
             throw new IllegalArgumentException("learningRateDecay must be in (0, 1]");
+        }
+        if (pretrainEpochs < 0 || pretrainWindow < 1) {
+            throw new IllegalArgumentException("pretrainEpochs must be >= 0, pretrainWindow >= 1");
         }
         if (!(learningRate > 0) || weightDecay < 0 || clipGradient < 0) {
             throw new IllegalArgumentException(
@@ -90,6 +99,8 @@ public record TrainingOptions(
                 1,
                 0f,
                 0f,
+                0,
+                5,
                 0.2,
                 42L);
     }
@@ -113,6 +124,8 @@ public record TrainingOptions(
                 fullRateEpochs,
                 weightDecay,
                 clipGradient,
+                pretrainEpochs,
+                pretrainWindow,
                 validationFraction,
                 seed);
     }
@@ -136,6 +149,8 @@ public record TrainingOptions(
                 fullRateEpochs,
                 weightDecay,
                 clipGradient,
+                pretrainEpochs,
+                pretrainWindow,
                 validationFraction,
                 seed);
     }
@@ -159,6 +174,33 @@ public record TrainingOptions(
                 fullRateEpochs,
                 weightDecay,
                 clipGradient,
+                pretrainEpochs,
+                pretrainWindow,
+                validationFraction,
+                seed);
+    }
+
+    public TrainingOptions withPretraining(int newPretrainEpochs, int newPretrainWindow) {
+        return new TrainingOptions(
+                name,
+                version,
+                embeddingSize,
+                filters,
+                kernelSizes,
+                dropout,
+                maxLength,
+                maxVocabulary,
+                minFrequency,
+                epochs,
+                patience,
+                batchSize,
+                learningRate,
+                learningRateDecay,
+                fullRateEpochs,
+                weightDecay,
+                clipGradient,
+                newPretrainEpochs,
+                newPretrainWindow,
                 validationFraction,
                 seed);
     }
@@ -182,6 +224,8 @@ public record TrainingOptions(
                 fullRateEpochs,
                 weightDecay,
                 clipGradient,
+                pretrainEpochs,
+                pretrainWindow,
                 validationFraction,
                 newSeed);
     }
@@ -205,6 +249,8 @@ public record TrainingOptions(
                 fullRateEpochs,
                 weightDecay,
                 clipGradient,
+                pretrainEpochs,
+                pretrainWindow,
                 fraction,
                 seed);
     }

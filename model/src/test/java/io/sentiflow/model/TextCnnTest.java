@@ -1,6 +1,7 @@
 package io.sentiflow.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
@@ -108,6 +109,33 @@ class TextCnnTest {
                     .as("never shorter than the widest kernel")
                     .isEqualTo(new Shape(1, 5));
         }
+    }
+
+    @Test
+    void shouldStartFromTheGivenEmbeddings() {
+        float[] table = new float[CONFIG.vocabularySize() * CONFIG.embeddingSize()];
+        for (int i = 0; i < table.length; i++) {
+            table[i] = (i % 97) / 97f - 0.5f;
+        }
+        try (Model pretrained = Model.newInstance("textcnn-pretrained", Device.cpu())) {
+            pretrained.setBlock(new TextCnn(CONFIG, table));
+            pretrained
+                    .getBlock()
+                    .initialize(pretrained.getNDManager(), DataType.FLOAT32, new Shape(1, 5));
+            NDArray embedding =
+                    pretrained.getBlock().getParameters().stream()
+                            .filter(p -> p.getKey().endsWith("embedding"))
+                            .findFirst()
+                            .orElseThrow()
+                            .getValue()
+                            .getArray();
+            assertThat(embedding.getShape())
+                    .isEqualTo(new Shape(CONFIG.vocabularySize(), CONFIG.embeddingSize()));
+            assertThat(embedding.toFloatArray()).containsExactly(table);
+        }
+        assertThatThrownBy(() -> new TextCnn(CONFIG, new float[7]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("initial vectors hold 7 values");
     }
 
     private static NDArray forward(NDManager manager, NDArray ids) {
