@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             DemoCommand.class,
             TrainCommand.class,
+            EmbeddingsCommand.class,
             ProduceCommand.class,
             TailCommand.class,
             JobCommand.class,

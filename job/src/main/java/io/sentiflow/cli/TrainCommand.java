@@ -12,6 +12,7 @@ import io.sentiflow.model.data.Datasets;
 import io.sentiflow.model.data.ImdbDataset;
 import io.sentiflow.model.data.LabeledText;
 import io.sentiflow.model.data.Splits;
+import io.sentiflow.model.embedding.WordVectors;
 import io.sentiflow.model.eval.Evaluator;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -185,6 +186,32 @@ public final class TrainCommand implements Callable<Integer> {
     float clipGradient;
 
     @Option(
+            names = "--pretrain-epochs",
+            description =
+                    "Epochs of skip-gram pre-training of the word vectors on the training text (and --unlabelled text) before training; 0 starts from random vectors, as the seed does (default: "
+                            + DEFAULT_PRETRAIN_EPOCHS
+                            + ", or 0 with --embeddings).")
+    Integer pretrainEpochs;
+
+    @Option(
+            names = "--pretrain-window",
+            defaultValue = "5",
+            description = "Skip-gram context window on either side (default: ${DEFAULT-VALUE}).")
+    int pretrainWindow;
+
+    @Option(
+            names = "--embeddings",
+            description =
+                    "Start the embedding table from these word vectors (sentiflow embeddings, word2vec .bin or text, GloVe text); their width must equal --embedding-size.")
+    Path embeddings;
+
+    @Option(
+            names = "--unlabelled",
+            description =
+                    "More text for the word-vector pre-training only, in any supported format; its labels are ignored.")
+    List<Path> unlabelled = new ArrayList<>();
+
+    @Option(
             names = "--validation-fraction",
             defaultValue = "0.2",
             description =
@@ -211,9 +238,23 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--skip-test", description = "Do not score the test data after training.")
     boolean skipTest;
 
+    static final int DEFAULT_PRETRAIN_EPOCHS = 5;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
+        if (pretrainEpochs != null && pretrainEpochs > 0 && embeddings != null) {
+            throw new IllegalArgumentException(
+                    "--pretrain-epochs learns word vectors and --embeddings reads them: give one");
+        }
+        int pretrain =
+                pretrainEpochs != null
+                        ? pretrainEpochs
+                        : embeddings != null ? 0 : DEFAULT_PRETRAIN_EPOCHS;
+        if (!unlabelled.isEmpty() && pretrain == 0) {
+            throw new IllegalArgumentException(
+                    "--unlabelled text is only used to pre-train word vectors, which --pretrain-epochs 0 or --embeddings turn off");
+        }
         TrainingOptions options =
                 new TrainingOptions(
                         name,
@@ -233,6 +274,8 @@ public final class TrainCommand implements Callable<Integer> {
                         fullRateEpochs,
                         weightDecay,
                         clipGradient,
+                        pretrain,
+                        pretrainWindow,
                         validationFraction,
                         seed);
         Path trainPath;
@@ -264,12 +307,41 @@ public final class TrainCommand implements Callable<Integer> {
             rows = cleaned.rows();
         }
         rows = sample(rows, limit, seed);
+        List<String> unlabelledTexts = new ArrayList<>();
+        for (Path more : unlabelled) {
+            Datasets.read(more, "unlabelled").forEach(r -> unlabelledTexts.add(r.text()));
+            source.append(" + unlabelled ").append(more.getFileName());
+        }
+        if (!unlabelled.isEmpty()) {
+            out.printf(
+                    Locale.ROOT,
+                    "read %d unlabelled texts for word-vector pre-training from %s%n",
+                    unlabelledTexts.size(),
+                    unlabelled);
+        }
+        WordVectors vectors = null;
+        if (embeddings != null) {
+            vectors = WordVectors.load(embeddings);
+            source.append(" + vectors ")
+                    .append(embeddings.getFileName())
+                    .append(" sha256:")
+                    .append(ModelManifest.sha256(embeddings));
+            out.printf(
+                    Locale.ROOT,
+                    "read %d word vectors of width %d from %s%n",
+                    vectors.size(),
+                    vectors.dimension(),
+                    embeddings);
+        }
         Device chosen = Devices.select(device, 0);
         if (folds != null) {
-            return crossValidate(options, rows, chosen, out);
+            return crossValidate(options, rows, unlabelledTexts, vectors, chosen, out);
         }
         TrainingResult result =
-                new TextCnnTrainer(options, chosen, out).train(rows, output, source.toString());
+                new TextCnnTrainer(options, chosen, out)
+                        .withUnlabelled(unlabelledTexts)
+                        .withWordVectors(vectors)
+                        .train(rows, output, source.toString());
         out.printf(
                 Locale.ROOT,
                 "model written to %s: best epoch %d, validation accuracy %.4f, %.0f s%n",
@@ -300,7 +372,12 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private int crossValidate(
-            TrainingOptions options, List<LabeledText> rows, Device chosen, PrintStream out)
+            TrainingOptions options,
+            List<LabeledText> rows,
+            List<String> unlabelledTexts,
+            WordVectors vectors,
+            Device chosen,
+            PrintStream out)
             throws Exception {
         List<Splits.Split> splits = Splits.folds(rows, folds, seed);
         double sum = 0;
@@ -315,6 +392,8 @@ public final class TrainCommand implements Callable<Integer> {
                             options.withSeed(seed + f),
                             chosen,
                             new PrintStream(PrintStream.nullOutputStream()))
+                    .withUnlabelled(unlabelledTexts)
+                    .withWordVectors(vectors)
                     .train(inner.train(), inner.validation(), foldDirectory, "fold " + (f + 1));
             try (SentimentScorer scorer = SentimentScorer.load(foldDirectory, chosen)) {
                 double accuracy =

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sentiflow.job.TestModel;
 import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.model.ModelConfig;
+import io.sentiflow.model.embedding.WordVectors;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.Review;
 import java.io.IOException;
@@ -279,5 +280,97 @@ class CliTest {
                 .contains("fold 1/2: accuracy")
                 .contains("fold 2/2: accuracy")
                 .contains("2-fold cross-validation: mean accuracy");
+    }
+
+    @Test
+    void embeddingsShouldLearnWordVectorsThatTrainStartsFrom(@TempDir Path dir) throws IOException {
+        Path mr = TestModel.imdb().directory().getParent().resolve("mr");
+        Path vectors = dir.resolve("mr-vectors.bin");
+        ConsoleCapture.Result learned =
+                ConsoleCapture.run(
+                        "embeddings",
+                        "--corpus",
+                        mr.toString(),
+                        "--output",
+                        vectors.toString(),
+                        "--dimension",
+                        "16",
+                        "--epochs",
+                        "1");
+        assertThat(learned.exitCode()).as(learned.err()).isZero();
+        assertThat(learned.out())
+                .contains("read 10662 texts from")
+                .contains("pre-training word vectors: epoch 1/1")
+                .contains("word vectors of width 16 written to");
+        assertThat(WordVectors.load(vectors).dimension()).isEqualTo(16);
+
+        ConsoleCapture.Result trained =
+                ConsoleCapture.run(
+                        "train",
+                        "--train",
+                        mr.toString(),
+                        "--folds",
+                        "2",
+                        "--limit",
+                        "1000",
+                        "--epochs",
+                        "1",
+                        "--embedding-size",
+                        "16",
+                        "--filters",
+                        "16",
+                        "--max-length",
+                        "50",
+                        "--embeddings",
+                        vectors.toString(),
+                        "--output",
+                        dir.resolve("cv").toString());
+        assertThat(trained.exitCode()).as(trained.err()).isZero();
+        assertThat(trained.out())
+                .contains("read ")
+                .contains("word vectors of width 16 from")
+                .contains("2-fold cross-validation: mean accuracy");
+
+        ConsoleCapture.Result mismatched =
+                ConsoleCapture.run(
+                        "train",
+                        "--train",
+                        mr.toString(),
+                        "--embedding-size",
+                        "32",
+                        "--embeddings",
+                        vectors.toString(),
+                        "--output",
+                        dir.resolve("wide").toString());
+        assertThat(mismatched.exitCode()).isNotZero();
+        assertThat(mismatched.err()).contains("16 wide but the embedding size is 32");
+
+        Path broken = dir.resolve("broken.txt");
+        Files.writeString(broken, "film 0.1 0.2\nmovie 0.3\n");
+        ConsoleCapture.Result refused =
+                ConsoleCapture.run(
+                        "train",
+                        "--train",
+                        mr.toString(),
+                        "--embeddings",
+                        broken.toString(),
+                        "--output",
+                        dir.resolve("refused").toString());
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.err()).contains("broken.txt, line 2");
+
+        ConsoleCapture.Result unused =
+                ConsoleCapture.run(
+                        "train",
+                        "--train",
+                        mr.toString(),
+                        "--embeddings",
+                        vectors.toString(),
+                        "--unlabelled",
+                        mr.toString(),
+                        "--output",
+                        dir.resolve("unused").toString());
+        assertThat(unused.exitCode()).isNotZero();
+        assertThat(unused.err()).contains("--unlabelled text is only used to pre-train");
     }
 }
