@@ -84,6 +84,8 @@ public final class EmbeddingsCommand implements Callable<Integer> {
         if (minCount < 1 || maxWords < 1) {
             throw new IllegalArgumentException("--min-count and --max-words must be positive");
         }
+        // Checked before the text is read.
+        SkipGram skipGram = new SkipGram(dimension, window, negatives, epochs, seed);
         Tokenizer tokenizer = new Tokenizer(Integer.MAX_VALUE);
         List<List<String>> documents = new ArrayList<>();
         long tokens = 0;
@@ -97,13 +99,7 @@ public final class EmbeddingsCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "read %d texts from %s%n", rows.size(), file);
         }
         out.printf(Locale.ROOT, "%d texts, %d tokens%n", documents.size(), tokens);
-        WordVectors vectors =
-                WordVectors.learn(
-                        documents,
-                        minCount,
-                        maxWords,
-                        new SkipGram(dimension, window, negatives, epochs, seed),
-                        out);
+        WordVectors vectors = WordVectors.learn(documents, minCount, maxWords, skipGram, out);
         Path parent = output.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
