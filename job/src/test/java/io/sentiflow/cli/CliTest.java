@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -256,25 +257,7 @@ class CliTest {
     @Test
     void trainShouldCrossValidateWithFolds(@TempDir Path dir) throws IOException {
         Path mr = TestModel.imdb().directory().getParent().resolve("mr");
-        ConsoleCapture.Result result =
-                ConsoleCapture.run(
-                        "train",
-                        "--train",
-                        mr.toString(),
-                        "--folds",
-                        "2",
-                        "--limit",
-                        "1000",
-                        "--epochs",
-                        "1",
-                        "--embedding-size",
-                        "16",
-                        "--filters",
-                        "16",
-                        "--max-length",
-                        "50",
-                        "--output",
-                        dir.toString());
+        ConsoleCapture.Result result = smallMrCrossValidation(mr, dir);
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(result.out())
                 .contains("fold 1/2: accuracy")
@@ -305,26 +288,7 @@ class CliTest {
         assertThat(WordVectors.load(vectors).dimension()).isEqualTo(16);
 
         ConsoleCapture.Result trained =
-                ConsoleCapture.run(
-                        "train",
-                        "--train",
-                        mr.toString(),
-                        "--folds",
-                        "2",
-                        "--limit",
-                        "1000",
-                        "--epochs",
-                        "1",
-                        "--embedding-size",
-                        "16",
-                        "--filters",
-                        "16",
-                        "--max-length",
-                        "50",
-                        "--embeddings",
-                        vectors.toString(),
-                        "--output",
-                        dir.resolve("cv").toString());
+                smallMrCrossValidation(mr, dir.resolve("cv"), "--embeddings", vectors.toString());
         assertThat(trained.exitCode()).as(trained.err()).isZero();
         assertThat(trained.out())
                 .contains("read ")
@@ -372,5 +336,32 @@ class CliTest {
                         dir.resolve("unused").toString());
         assertThat(unused.exitCode()).isNotZero();
         assertThat(unused.err()).contains("--unlabelled text is only used to pre-train");
+    }
+
+    /** Two folds of 1,000 MR sentences with a tiny network, one epoch each. */
+    private static ConsoleCapture.Result smallMrCrossValidation(
+            Path mr, Path output, String... more) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "train",
+                                "--train",
+                                mr.toString(),
+                                "--folds",
+                                "2",
+                                "--limit",
+                                "1000",
+                                "--epochs",
+                                "1",
+                                "--embedding-size",
+                                "16",
+                                "--filters",
+                                "16",
+                                "--max-length",
+                                "50",
+                                "--output",
+                                output.toString()));
+        args.addAll(List.of(more));
+        return ConsoleCapture.run(args.toArray(String[]::new));
     }
 }

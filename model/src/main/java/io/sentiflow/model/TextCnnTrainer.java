@@ -62,6 +62,9 @@ public final class TextCnnTrainer {
      */
     private static final float EMBEDDING_SCALE = 0.1f;
 
+    /** Tokenizes whole reviews, for the word-vector pre-training. */
+    private static final Tokenizer WHOLE = new Tokenizer(Integer.MAX_VALUE);
+
     private final TrainingOptions options;
     private final Device device;
     private final PrintStream progress;
@@ -141,8 +144,18 @@ public final class TextCnnTrainer {
             throws IOException {
         long start = System.nanoTime();
         Tokenizer tokenizer = new Tokenizer(options.maxLength());
+        // Skip-gram pre-training reads whole reviews; the network reads the first maxLength tokens,
+        // which are a prefix of the whole review's tokens, so each review is tokenized once.
+        List<List<String>> wholeTokens =
+                wordVectors == null && options.pretrainEpochs() > 0
+                        ? training.stream().map(r -> WHOLE.tokenize(r.text())).toList()
+                        : null;
         List<List<String>> trainingTokens =
-                training.stream().map(r -> tokenizer.tokenize(r.text())).toList();
+                wholeTokens != null
+                        ? wholeTokens.stream()
+                                .map(t -> t.subList(0, Math.min(t.size(), options.maxLength())))
+                                .toList()
+                        : training.stream().map(r -> tokenizer.tokenize(r.text())).toList();
         Vocabulary vocabulary =
                 Vocabulary.build(trainingTokens, options.minFrequency(), options.maxVocabulary());
         List<Example> trainingSet = encode(trainingTokens, training, vocabulary);
@@ -173,7 +186,7 @@ public final class TextCnnTrainer {
         config.write(outputDirectory);
         vocabulary.save(ModelFiles.vocabulary(outputDirectory));
 
-        float[] initialEmbeddings = pretrain(training, vocabulary);
+        float[] initialEmbeddings = pretrain(wholeTokens, vocabulary);
         Engine.getInstance().setRandomSeed((int) options.seed());
         List<TrainingResult.Epoch> epochs = new ArrayList<>();
         int bestEpoch = 0;
@@ -254,10 +267,10 @@ public final class TextCnnTrainer {
 
     /**
      * The embedding table's starting vectors: the given word vectors, or skip-gram ones learned for
-     * {@code vocabulary} from the training rows' text and the unlabelled text (whole reviews, not
-     * cut at the max length); null for random ones.
+     * {@code vocabulary} from the training rows' whole tokens ({@code wholeTokens}, not cut at the
+     * max length) and the unlabelled text; null for random ones.
      */
-    private float[] pretrain(List<LabeledText> training, Vocabulary vocabulary) {
+    private float[] pretrain(List<List<String>> wholeTokens, Vocabulary vocabulary) {
         if (wordVectors != null) {
             WordVectors.Table table =
                     wordVectors.table(vocabulary, EMBEDDING_SCALE, options.seed());
@@ -271,13 +284,12 @@ public final class TextCnnTrainer {
         if (options.pretrainEpochs() == 0) {
             return null;
         }
-        Tokenizer whole = new Tokenizer(Integer.MAX_VALUE);
-        List<int[]> corpus = new ArrayList<>(training.size() + unlabelled.size());
-        for (LabeledText row : training) {
-            corpus.add(vocabulary.encode(whole.tokenize(row.text())));
+        List<int[]> corpus = new ArrayList<>(wholeTokens.size() + unlabelled.size());
+        for (List<String> tokens : wholeTokens) {
+            corpus.add(vocabulary.encode(tokens));
         }
         for (String text : unlabelled) {
-            corpus.add(vocabulary.encode(whole.tokenize(text)));
+            corpus.add(vocabulary.encode(WHOLE.tokenize(text)));
         }
         progress.printf(
                 Locale.ROOT,

@@ -106,152 +106,116 @@ public record TrainingOptions(
     }
 
     public TrainingOptions withEmbeddingSize(int size) {
-        return new TrainingOptions(
-                name,
-                version,
-                size,
-                filters,
-                kernelSizes,
-                dropout,
-                maxLength,
-                maxVocabulary,
-                minFrequency,
-                epochs,
-                patience,
-                batchSize,
-                learningRate,
-                learningRateDecay,
-                fullRateEpochs,
-                weightDecay,
-                clipGradient,
-                pretrainEpochs,
-                pretrainWindow,
-                validationFraction,
-                seed);
+        Copy copy = new Copy(this);
+        copy.embeddingSize = size;
+        return copy.build();
     }
 
     public TrainingOptions withSchedule(int newEpochs, int newMaxLength, int newMaxVocabulary) {
-        return new TrainingOptions(
-                name,
-                version,
-                embeddingSize,
-                filters,
-                kernelSizes,
-                dropout,
-                newMaxLength,
-                newMaxVocabulary,
-                minFrequency,
-                newEpochs,
-                patience,
-                batchSize,
-                learningRate,
-                learningRateDecay,
-                fullRateEpochs,
-                weightDecay,
-                clipGradient,
-                pretrainEpochs,
-                pretrainWindow,
-                validationFraction,
-                seed);
+        Copy copy = new Copy(this);
+        copy.epochs = newEpochs;
+        copy.maxLength = newMaxLength;
+        copy.maxVocabulary = newMaxVocabulary;
+        return copy.build();
     }
 
     public TrainingOptions withIdentity(String newName, String newVersion) {
-        return new TrainingOptions(
-                newName,
-                newVersion,
-                embeddingSize,
-                filters,
-                kernelSizes,
-                dropout,
-                maxLength,
-                maxVocabulary,
-                minFrequency,
-                epochs,
-                patience,
-                batchSize,
-                learningRate,
-                learningRateDecay,
-                fullRateEpochs,
-                weightDecay,
-                clipGradient,
-                pretrainEpochs,
-                pretrainWindow,
-                validationFraction,
-                seed);
+        Copy copy = new Copy(this);
+        copy.name = newName;
+        copy.version = newVersion;
+        return copy.build();
     }
 
     public TrainingOptions withPretraining(int newPretrainEpochs, int newPretrainWindow) {
-        return new TrainingOptions(
-                name,
-                version,
-                embeddingSize,
-                filters,
-                kernelSizes,
-                dropout,
-                maxLength,
-                maxVocabulary,
-                minFrequency,
-                epochs,
-                patience,
-                batchSize,
-                learningRate,
-                learningRateDecay,
-                fullRateEpochs,
-                weightDecay,
-                clipGradient,
-                newPretrainEpochs,
-                newPretrainWindow,
-                validationFraction,
-                seed);
+        Copy copy = new Copy(this);
+        copy.pretrainEpochs = newPretrainEpochs;
+        copy.pretrainWindow = newPretrainWindow;
+        return copy.build();
     }
 
     public TrainingOptions withSeed(long newSeed) {
-        return new TrainingOptions(
-                name,
-                version,
-                embeddingSize,
-                filters,
-                kernelSizes,
-                dropout,
-                maxLength,
-                maxVocabulary,
-                minFrequency,
-                epochs,
-                patience,
-                batchSize,
-                learningRate,
-                learningRateDecay,
-                fullRateEpochs,
-                weightDecay,
-                clipGradient,
-                pretrainEpochs,
-                pretrainWindow,
-                validationFraction,
-                newSeed);
+        Copy copy = new Copy(this);
+        copy.seed = newSeed;
+        return copy.build();
     }
 
     public TrainingOptions withValidationFraction(double fraction) {
-        return new TrainingOptions(
-                name,
-                version,
-                embeddingSize,
-                filters,
-                kernelSizes,
-                dropout,
-                maxLength,
-                maxVocabulary,
-                minFrequency,
-                epochs,
-                patience,
-                batchSize,
-                learningRate,
-                learningRateDecay,
-                fullRateEpochs,
-                weightDecay,
-                clipGradient,
-                pretrainEpochs,
-                pretrainWindow,
-                fraction,
-                seed);
+        Copy copy = new Copy(this);
+        copy.validationFraction = fraction;
+        return copy.build();
+    }
+
+    /** A mutable copy of every field, so each {@code with…} names only what it changes. */
+    private static final class Copy {
+        private String name;
+        private String version;
+        private int embeddingSize;
+        private int filters;
+        private List<Integer> kernelSizes;
+        private float dropout;
+        private int maxLength;
+        private int maxVocabulary;
+        private int minFrequency;
+        private int epochs;
+        private int patience;
+        private int batchSize;
+        private float learningRate;
+        private float learningRateDecay;
+        private int fullRateEpochs;
+        private float weightDecay;
+        private float clipGradient;
+        private int pretrainEpochs;
+        private int pretrainWindow;
+        private double validationFraction;
+        private long seed;
+
+        Copy(TrainingOptions o) {
+            name = o.name;
+            version = o.version;
+            embeddingSize = o.embeddingSize;
+            filters = o.filters;
+            kernelSizes = o.kernelSizes;
+            dropout = o.dropout;
+            maxLength = o.maxLength;
+            maxVocabulary = o.maxVocabulary;
+            minFrequency = o.minFrequency;
+            epochs = o.epochs;
+            patience = o.patience;
+            batchSize = o.batchSize;
+            learningRate = o.learningRate;
+            learningRateDecay = o.learningRateDecay;
+            fullRateEpochs = o.fullRateEpochs;
+            weightDecay = o.weightDecay;
+            clipGradient = o.clipGradient;
+            pretrainEpochs = o.pretrainEpochs;
+            pretrainWindow = o.pretrainWindow;
+            validationFraction = o.validationFraction;
+            seed = o.seed;
+        }
+
+        TrainingOptions build() {
+            return new TrainingOptions(
+                    name,
+                    version,
+                    embeddingSize,
+                    filters,
+                    kernelSizes,
+                    dropout,
+                    maxLength,
+                    maxVocabulary,
+                    minFrequency,
+                    epochs,
+                    patience,
+                    batchSize,
+                    learningRate,
+                    learningRateDecay,
+                    fullRateEpochs,
+                    weightDecay,
+                    clipGradient,
+                    pretrainEpochs,
+                    pretrainWindow,
+                    validationFraction,
+                    seed);
+        }
     }
 }

@@ -3,11 +3,26 @@ package io.sentiflow.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sentiflow.model.data.LabeledText;
+import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TokenizerTest {
     private final Tokenizer tokenizer = new Tokenizer(400);
+
+    @Test
+    void aCutReviewShouldBeThePrefixOfTheWholeOne() throws IOException {
+        // The trainer tokenizes each review once, whole, and cuts it for the network.
+        Tokenizer whole = new Tokenizer(Integer.MAX_VALUE);
+        for (LabeledText review : SharedData.imdb().sample("train", 300, 3L)) {
+            List<String> all = whole.tokenize(review.text());
+            for (int length : new int[] {1, 7, 60, 400}) {
+                assertThat(new Tokenizer(length).tokenize(review.text()))
+                        .isEqualTo(all.subList(0, Math.min(all.size(), length)));
+            }
+        }
+    }
 
     @Test
     void shouldLowerCaseAndSplitPunctuationOff() {

@@ -1,6 +1,7 @@
 package io.sentiflow.model.embedding;
 
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -157,7 +158,7 @@ public final class SkipGram {
             SplittableRandom random,
             float rate) {
         int in = context * dimension;
-        java.util.Arrays.fill(gradient, 0f);
+        Arrays.fill(gradient, 0f);
         double loss = 0;
         for (int d = 0; d <= negatives; d++) {
             int target;

@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -196,8 +198,7 @@ public final class WordVectors {
             in = new GZIPInputStream(in, 1 << 16);
         }
         try (BufferedReader reader =
-                new BufferedReader(
-                        new java.io.InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
+                new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
             List<String> words = new ArrayList<>();
             FloatList values = new FloatList();
             int dimension = -1;
@@ -334,13 +335,13 @@ public final class WordVectors {
 
         void add(float v) {
             if (size == values.length) {
-                values = java.util.Arrays.copyOf(values, values.length * 2);
+                values = Arrays.copyOf(values, values.length * 2);
             }
             values[size++] = v;
         }
 
         float[] toArray() {
-            return java.util.Arrays.copyOf(values, size);
+            return Arrays.copyOf(values, size);
         }
     }
 }
