@@ -23,7 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Topics of one test on the embedded broker, a job config for them, and ways to feed and read them.
  */
 public final class StreamingFixture {
-    final EmbeddedKafka kafka;
+    public final EmbeddedKafka kafka;
     public final String reviews;
     public final String sentiments;
     public final String deadLetters;
@@ -69,15 +69,16 @@ public final class StreamingFixture {
     /**
      * Publishes reviews with ids {@code prefix-i} at {@code perSecond} (0: as fast as possible).
      */
-    void produce(List<LabeledText> texts, String prefix, double perSecond) {
+    public void produce(List<LabeledText> texts, String prefix, double perSecond) {
         produceTracked(texts, prefix, perSecond);
     }
 
     /** Where a review landed: its partition and offset. */
-    record Position(int partition, long offset) {}
+    public record Position(int partition, long offset) {}
 
     /** As {@link #produce}, returning where each review id landed. */
-    Map<String, Position> produceTracked(List<LabeledText> texts, String prefix, double perSecond) {
+    public Map<String, Position> produceTracked(
+            List<LabeledText> texts, String prefix, double perSecond) {
         Map<String, Position> positions = new java.util.concurrent.ConcurrentHashMap<>();
         long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer =
@@ -119,7 +120,7 @@ public final class StreamingFixture {
      * Reads committed sentiments until {@code expectedIds} distinct ids arrived and then for a
      * further {@code settle}, or until {@code timeout}; returns every sentiment read.
      */
-    List<Sentiment> committedSentiments(int expectedIds, Duration settle, Duration timeout) {
+    public List<Sentiment> committedSentiments(int expectedIds, Duration settle, Duration timeout) {
         List<Sentiment> all = new java.util.ArrayList<>();
         java.util.Set<String> ids = new java.util.HashSet<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
@@ -148,7 +149,8 @@ public final class StreamingFixture {
      *
      * @return how many sentiments each review id received
      */
-    Map<String, Integer> sentimentCounts(int expectedIds, Duration settle, Duration timeout) {
+    public Map<String, Integer> sentimentCounts(
+            int expectedIds, Duration settle, Duration timeout) {
         Map<String, Integer> counts = new HashMap<>();
         for (Sentiment sentiment : committedSentiments(expectedIds, settle, timeout)) {
             counts.merge(sentiment.reviewId(), 1, Integer::sum);
@@ -156,12 +158,12 @@ public final class StreamingFixture {
         return counts;
     }
 
-    static void sleepMillis(long millis) {
+    public static void sleepMillis(long millis) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
     }
 
     /** Failures in the job's exception history, read from the cluster's REST API. */
-    static int recordedFailures(
+    public static int recordedFailures(
             org.apache.flink.runtime.minicluster.MiniCluster cluster,
             org.apache.flink.api.common.JobID job)
             throws Exception {
@@ -182,7 +184,7 @@ public final class StreamingFixture {
     }
 
     /** Two TaskManagers of one slot each, and restarts allowed: for tests that kill one. */
-    static org.apache.flink.test.junit5.MiniClusterExtension clusterWithRestarts() {
+    public static org.apache.flink.test.junit5.MiniClusterExtension clusterWithRestarts() {
         org.apache.flink.configuration.Configuration conf =
                 new org.apache.flink.configuration.Configuration();
         conf.set(

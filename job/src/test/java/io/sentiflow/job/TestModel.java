@@ -33,6 +33,14 @@ public final class TestModel {
         return new ImdbDataset(imdb);
     }
 
+    /**
+     * Where the test models are trained once and kept: {@code -Dsentiflow.test.models} (the build
+     * sets one folder for every module), else this module's {@code target/}.
+     */
+    private static Path models() {
+        return Path.of(System.getProperty("sentiflow.test.models", "target"));
+    }
+
     private static Path second;
     private static Path third;
 
@@ -58,7 +66,7 @@ public final class TestModel {
     private static Path train(
             String folder, String version, int reviews, long seed, int embedding, int epochs) {
         try {
-            Path target = Path.of("target", folder);
+            Path target = models().resolve(folder);
             if (!Files.isRegularFile(target.resolve(ModelManifest.FILE))) {
                 TrainingOptions options =
                         TrainingOptions.defaults()
@@ -81,7 +89,7 @@ public final class TestModel {
     public static synchronized Path directory() {
         if (directory == null) {
             try {
-                Path target = Path.of("target", "test-model-v3");
+                Path target = models().resolve("test-model-v3");
                 if (!Files.isRegularFile(target.resolve(ModelManifest.FILE))) {
                     List<LabeledText> reviews = imdb().sample("train", 5000, 11);
                     TrainingOptions options =

@@ -1,8 +1,12 @@
-package io.sentiflow.job;
+package io.sentiflow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sentiflow.cli.Sentiflow;
+import io.sentiflow.job.JobConfig;
+import io.sentiflow.job.RoutingTable;
+import io.sentiflow.job.SentimentJob;
+import io.sentiflow.job.StreamingFixture;
+import io.sentiflow.job.TestModel;
 import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.ModelFiles;
