@@ -153,9 +153,36 @@ public final class ModelsCommand implements Runnable {
         @Parameters(paramLabel = "ARCHIVE")
         Path archive;
 
+        @Option(
+                names = "--max-entries",
+                defaultValue = "32",
+                description = "Refuse archives with more entries (default: ${DEFAULT-VALUE}).")
+        int maxEntries;
+
+        @Option(
+                names = "--max-entry-bytes",
+                defaultValue = "1073741824",
+                description =
+                        "Refuse an entry that unpacks to more bytes, whatever its header claims"
+                                + " (default: ${DEFAULT-VALUE}).")
+        long maxEntryBytes;
+
+        @Option(
+                names = "--max-total-bytes",
+                defaultValue = "2147483648",
+                description =
+                        "Refuse archives that unpack to more bytes in all (default:"
+                                + " ${DEFAULT-VALUE}).")
+        long maxTotalBytes;
+
         @Override
         public Integer call() throws Exception {
-            ModelRegistry.Entry entry = registry.registry().importArchive(archive);
+            ModelRegistry.Entry entry =
+                    registry.registry()
+                            .importArchive(
+                                    archive,
+                                    new ModelRegistry.ImportLimits(
+                                            maxEntries, maxEntryBytes, maxTotalBytes));
             spec.commandLine()
                     .getOut()
                     .println("imported " + entry.modelVersion() + " to " + entry.directory());

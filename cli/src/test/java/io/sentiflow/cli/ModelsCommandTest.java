@@ -77,6 +77,89 @@ class ModelsCommandTest {
     }
 
     @Test
+    void modelsWithAnExtraWeightsFileALinkOrAChangedFileShouldBeRefusedByVerifyAndEvaluate()
+            throws Exception {
+        Path registry = work.resolve("tampered");
+        for (Path model :
+                new Path[] {TestModel.directory(), TestModel.version2(), TestModel.version3()}) {
+            assertThat(models(registry, "publish", model.toString()).exitCode()).isZero();
+        }
+        Path v1 = registry.resolve("textcnn-test/1");
+        Path v2 = registry.resolve("textcnn-test/2");
+        Path v3 = registry.resolve("textcnn-test/3");
+        Files.write(v1.resolve("textcnn-0001.params"), new byte[] {1, 2, 3});
+        Path moved = work.resolve("v2-weights.params");
+        Files.move(ModelFiles.weights(v2), moved);
+        Files.createSymbolicLink(ModelFiles.weights(v2), moved);
+        Files.writeString(ModelFiles.vocabulary(v3), "x\n", StandardOpenOption.APPEND);
+
+        ConsoleCapture.Result verify = models(registry, "verify");
+        assertThat(verify.exitCode()).isEqualTo(1);
+        assertThat(verify.out()).doesNotContain("ok ");
+        assertThat(verify.err())
+                .contains(
+                        "FAILED textcnn-test@1",
+                        "textcnn-0001.params, which its manifest does not list",
+                        "FAILED textcnn-test@2",
+                        ModelFiles.WEIGHTS_FILE + " is a symbolic link",
+                        "FAILED textcnn-test@3",
+                        "checksum mismatch for " + ModelFiles.VOCABULARY_FILE);
+
+        Path reviews = work.resolve("reviews.jsonl");
+        Files.writeString(
+                reviews,
+                "{\"text\": \"a wonderful film\", \"label\": \"positive\"}\n"
+                        + "{\"text\": \"a dull, awful film\", \"label\": \"negative\"}\n");
+        for (String[] expected :
+                new String[][] {
+                    {v1.toString(), "does not list"},
+                    {v2.toString(), "symbolic link"},
+                    {v3.toString(), "checksum mismatch"}
+                }) {
+            ConsoleCapture.Result evaluate =
+                    ConsoleCapture.run(
+                            "evaluate",
+                            "--model",
+                            expected[0],
+                            "--test",
+                            reviews.toString(),
+                            "--output",
+                            work.resolve("eval").toString());
+            assertThat(evaluate.exitCode()).as(evaluate.out()).isEqualTo(1);
+            assertThat(evaluate.err()).contains(expected[1]);
+        }
+        ConsoleCapture.Result clean =
+                ConsoleCapture.run(
+                        "evaluate",
+                        "--model",
+                        TestModel.directory().toString(),
+                        "--test",
+                        reviews.toString(),
+                        "--output",
+                        work.resolve("eval").toString());
+        assertThat(clean.exitCode()).as(clean.err()).isZero();
+    }
+
+    @Test
+    void importShouldRefuseAZipBombWithoutUnpackingIt() throws Exception {
+        Path bomb = work.resolve("bomb.zip");
+        try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(bomb))) {
+            zip.putNextEntry(new java.util.zip.ZipEntry(ModelFiles.WEIGHTS_FILE));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 32; i++) {
+                zip.write(zeros);
+            }
+            zip.closeEntry();
+        }
+        Path registry = work.resolve("bombed");
+        ConsoleCapture.Result refused =
+                models(registry, "import", bomb.toString(), "--max-entry-bytes", "1048576");
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).contains("unpacks to more than 1048576 bytes");
+        assertThat(models(registry, "list").out()).doesNotContain("textcnn");
+    }
+
+    @Test
     void aControlCommandForAnUnusableVersionShouldBeRefusedBeforeSending() throws Exception {
         Path registry = work.resolve("registry");
         ConsoleCapture.Result result =

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.cuda.CudaUtils;
 import io.sentiflow.model.SentimentScorer;
+import io.sentiflow.model.VerifiedModel;
 import io.sentiflow.model.Vocabulary;
 import java.io.IOException;
 import java.lang.management.MemoryUsage;
@@ -42,13 +43,13 @@ final class LoadedModel implements AutoCloseable {
      * Loads (checksums first) and warms up a model: one small batch is scored before the version
      * receives traffic, so its first real batch does not pay for the engine's lazy setup.
      */
-    static LoadedModel load(String version, Path directory, Device device) throws IOException {
+    static LoadedModel load(String version, VerifiedModel files, Device device) throws IOException {
         long start = System.nanoTime();
-        SentimentScorer scorer = SentimentScorer.load(directory, device);
+        SentimentScorer scorer = SentimentScorer.load(files, device);
         try {
             if (!scorer.modelVersion().equals(version)) {
                 throw new IOException(
-                        directory + " holds " + scorer.modelVersion() + ", not " + version);
+                        files.directory() + " holds " + scorer.modelVersion() + ", not " + version);
             }
             if (scorer.config().maxLength() > TokenizeReview.MAX_TOKENS) {
                 throw new IOException(

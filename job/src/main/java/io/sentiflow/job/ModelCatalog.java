@@ -2,11 +2,13 @@ package io.sentiflow.job;
 
 import io.sentiflow.model.ModelConfig;
 import io.sentiflow.model.ModelManifest;
+import io.sentiflow.model.VerifiedModel;
 import io.sentiflow.model.registry.ModelRegistry;
 import io.sentiflow.model.registry.RegistryException;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -65,44 +67,29 @@ public final class ModelCatalog implements Serializable {
     }
 
     /**
-     * The directory of a version that may receive traffic: the initial directory, or a registry
-     * version that is published, not retired, and passes its checksums.
+     * The checked files of a version that may receive traffic: the initial directory, or a registry
+     * version that is published, not retired, stored under its own name, and whose files match
+     * their checksums with nothing unlisted beside them. A remote registry's copy is deleted once
+     * read.
      *
      * @throws RegistryException saying why the version may not receive traffic
      */
-    public Path resolveForTraffic(String modelVersion) throws RegistryException {
-        Path directory = locate(modelVersion);
-        try {
-            ModelManifest.verify(directory);
-        } catch (IOException e) {
-            throw new RegistryException(
-                    RegistryException.Problem.INVALID_MODEL,
-                    modelVersion + " is refused: " + e.getMessage(),
-                    e);
-        }
-        return directory;
-    }
-
-    /**
-     * The directory of a version that may receive traffic, its files not checked: for loading with
-     * {@code SentimentScorer.load}, which checks every checksum itself.
-     *
-     * @throws RegistryException when the version is unknown or retired
-     */
-    public Path locate(String modelVersion) throws RegistryException {
+    public VerifiedModel load(String modelVersion) throws RegistryException {
         if (initialPath != null && modelVersion.equals(initialVersion())) {
-            return Path.of(initialPath);
+            try {
+                return VerifiedModel.read(Path.of(initialPath));
+            } catch (IOException e) {
+                throw new RegistryException(
+                        RegistryException.Problem.INVALID_MODEL,
+                        modelVersion + " is refused: " + e.getMessage(),
+                        e);
+            }
         }
-        try {
-            return registry(modelVersion).activeDirectory(modelVersion);
-        } catch (RegistryException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new RegistryException(
-                    RegistryException.Problem.INVALID_MODEL,
-                    "cannot read " + modelVersion + " from " + registryRoot + ": " + e.getMessage(),
-                    e);
-        }
+        return withRegistry(
+                modelVersion,
+                registry ->
+                        ModelRegistry.checked(
+                                registry.activeDirectory(modelVersion), modelVersion));
     }
 
     /** The manifest of any known version, retired ones included, without checking checksums. */
@@ -110,24 +97,53 @@ public final class ModelCatalog implements Serializable {
         if (initialPath != null && modelVersion.equals(initialVersion())) {
             return ModelManifest.read(Path.of(initialPath));
         }
-        return ModelManifest.read(registry(modelVersion).directoryOf(modelVersion));
+        return withRegistry(
+                modelVersion, registry -> ModelManifest.read(registry.directoryOf(modelVersion)));
     }
 
-    /** The registry that holds {@code modelVersion}: the root itself, or a local mirror of it. */
-    private ModelRegistry registry(String modelVersion) throws IOException {
+    /** What a registry read returns. */
+    @FunctionalInterface
+    private interface RegistryRead<T> {
+        T read(ModelRegistry registry) throws IOException;
+    }
+
+    /**
+     * Reads {@code modelVersion} from the registry: the root itself, or a fresh local mirror of it
+     * that is deleted afterwards (a subtask never reads files another one is replacing, and no
+     * copies pile up).
+     */
+    private <T> T withRegistry(String modelVersion, RegistryRead<T> read) throws RegistryException {
         if (registryRoot == null) {
             throw new RegistryException(
                     RegistryException.Problem.UNKNOWN_VERSION,
                     "the job has no model registry (set registry.root), so it knows only "
                             + initialVersion());
         }
-        if (RegistryMirror.isRemote(registryRoot)) {
-            // A fresh copy per load: a subtask never reads files another one is replacing.
-            Path cache =
-                    Path.of(System.getProperty("java.io.tmpdir"), "sentiflow-registry-cache")
-                            .resolve(java.util.UUID.randomUUID().toString());
-            return new RegistryMirror(registryRoot, cache).fetch(modelVersion);
+        Path mirror = null;
+        try {
+            ModelRegistry registry;
+            if (RegistryMirror.isRemote(registryRoot)) {
+                mirror = Files.createTempDirectory("sentiflow-registry-");
+                registry = new RegistryMirror(registryRoot, mirror).fetch(modelVersion);
+            } else {
+                registry = new ModelRegistry(Path.of(registryRoot));
+            }
+            return read.read(registry);
+        } catch (RegistryException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new RegistryException(
+                    RegistryException.Problem.INVALID_MODEL,
+                    "cannot read " + modelVersion + " from " + registryRoot + ": " + e.getMessage(),
+                    e);
+        } finally {
+            if (mirror != null) {
+                try {
+                    ModelRegistry.deleteRecursively(mirror);
+                } catch (IOException e) {
+                    // Best effort: a temporary copy.
+                }
+            }
         }
-        return new ModelRegistry(Path.of(registryRoot));
     }
 }

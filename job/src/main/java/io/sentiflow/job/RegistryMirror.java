@@ -1,5 +1,6 @@
 package io.sentiflow.job;
 
+import io.sentiflow.model.VerifiedModel;
 import io.sentiflow.model.registry.ModelRegistry;
 import io.sentiflow.model.registry.RegistryException;
 import java.io.IOException;
@@ -13,11 +14,15 @@ import org.apache.flink.core.fs.FileSystem;
 
 /**
  * A registry on any Flink file system ({@code s3://bucket/models}, {@code hdfs://…}, {@code
- * file:///…}): a version is copied to a local cache on the TaskManager before it is checked and
- * loaded, so the checksums are verified on the very bytes that load. The file system's plugin (e.g.
- * {@code flink-s3-fs-presto}) and credentials come from the Flink cluster's configuration.
+ * file:///…}): a version is copied to a local directory on the TaskManager, read and checked there
+ * ({@link VerifiedModel}), and the copy is deleted by its caller ({@link ModelCatalog}). The file
+ * system's plugin (e.g. {@code flink-s3-fs-presto}) and credentials come from the Flink cluster's
+ * configuration.
  */
 final class RegistryMirror {
+    /** The most entries a version's remote directory may hold before it is refused unread. */
+    static final int MAX_FILES = 64;
+
     private final String root;
     private final Path cache;
 
@@ -46,9 +51,25 @@ final class RegistryMirror {
                     "model registry " + root + " has no version " + modelVersion);
         }
         Files.createDirectories(local);
-        for (FileStatus status : fs.listStatus(remote)) {
+        FileStatus[] listing = fs.listStatus(remote);
+        if (listing.length > MAX_FILES) {
+            throw new RegistryException(
+                    RegistryException.Problem.INVALID_MODEL,
+                    modelVersion + " holds " + listing.length + " entries; a model has a few");
+        }
+        for (FileStatus status : listing) {
             if (status.isDir()) {
                 continue;
+            }
+            if (status.getLen() > VerifiedModel.MAX_FILE_BYTES) {
+                throw new RegistryException(
+                        RegistryException.Problem.INVALID_MODEL,
+                        modelVersion
+                                + ": "
+                                + status.getPath().getName()
+                                + " has "
+                                + status.getLen()
+                                + " bytes, more than a model file may have");
             }
             try (InputStream in = fs.open(status.getPath())) {
                 Files.copy(

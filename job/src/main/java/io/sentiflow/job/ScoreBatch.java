@@ -322,8 +322,8 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     }
 
     private LoadedModel loadVersion(String version) throws IOException {
-        // Loading checks every checksum; locating only checks the version is known and active.
-        return LoadedModel.load(version, catalog.locate(version), chosenDevice);
+        // The catalog reads and checks the files; the model loads from those very bytes.
+        return LoadedModel.load(version, catalog.load(version), chosenDevice);
     }
 
     private static String loaded(LoadedModel model) {
@@ -618,7 +618,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     private LoadedModel loadOrThrow(String version, boolean resident) {
         try {
             if (resident) {
-                catalog.resolveForTraffic(version);
+                catalog.load(version);
                 return null;
             }
             return loadVersion(version);

@@ -216,13 +216,15 @@ class ModelRoutingTest {
         String uri = registry.root().toUri().toString();
         assertThat(uri).startsWith("file:");
         ModelCatalog remote = new ModelCatalog(null, V1, uri);
-        Path mirrored = remote.resolveForTraffic(V2);
-        assertThat(mirrored).isNotEqualTo(registry.directoryOf(V2));
-        assertThat(io.sentiflow.model.ModelManifest.checksums(mirrored))
+        io.sentiflow.model.VerifiedModel mirrored = remote.load(V2);
+        assertThat(mirrored.directory()).isNotEqualTo(registry.directoryOf(V2));
+        assertThat(mirrored.manifest().files())
                 .isEqualTo(io.sentiflow.model.ModelManifest.checksums(registry.directoryOf(V2)));
-        assertThatThrownBy(() -> remote.resolveForTraffic(V3))
-                .hasMessageContaining("checksum mismatch");
-        assertThatThrownBy(() -> remote.resolveForTraffic("textcnn-test@9"))
+        // The mirror's copy is gone once read: the checked bytes are in memory.
+        assertThat(mirrored.directory().getParent().getParent()).doesNotExist();
+        assertThat(remote.manifest(V2).files()).isEqualTo(mirrored.manifest().files());
+        assertThatThrownBy(() -> remote.load(V3)).hasMessageContaining("checksum mismatch");
+        assertThatThrownBy(() -> remote.load("textcnn-test@9"))
                 .hasMessageContaining("has no version textcnn-test@9");
         try (var harness = ScoreBatchTest.harness(remote, null)) {
             harness.processElement2(command(ModelControl.Action.DEPLOY, V2, null));

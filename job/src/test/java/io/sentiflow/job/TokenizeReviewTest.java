@@ -28,7 +28,9 @@ class TokenizeReviewTest {
 
         try (LoadedModel model =
                         LoadedModel.load(
-                                config.modelVersion(), TestModel.directory(), Device.cpu());
+                                config.modelVersion(),
+                                io.sentiflow.model.VerifiedModel.read(TestModel.directory()),
+                                Device.cpu());
                 var harness =
                         new OneInputStreamOperatorTestHarness<ParsedReview, TokenizedReview>(
                                 new ProcessOperator<>(new TokenizeReview()))) {

@@ -49,6 +49,15 @@ public record ModelConfig(String name, String version, TextCnnConfig network, in
         }
     }
 
+    /** Parses config.json bytes; {@code source} names them in errors. */
+    public static ModelConfig parse(byte[] bytes, String source) throws IOException {
+        try {
+            return MAPPER.readValue(bytes, ModelConfig.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException("invalid " + source + ": " + e.getMessage(), e);
+        }
+    }
+
     public void write(Path modelDirectory) throws IOException {
         MAPPER.writeValue(modelDirectory.resolve(FILE).toFile(), this);
     }

@@ -7,6 +7,9 @@ public final class ModelFiles {
     /** DJL writes the weights as {@code textcnn-0000.params}. */
     public static final String WEIGHTS_NAME = "textcnn";
 
+    /** The one epoch number a model's weights file carries. */
+    public static final int WEIGHTS_EPOCH = 0;
+
     public static final String WEIGHTS_FILE = WEIGHTS_NAME + "-0000.params";
     public static final String VOCABULARY_FILE = "vocab.txt";
 

@@ -117,58 +117,23 @@ public record ModelManifest(
         }
     }
 
+    /** Parses manifest bytes; {@code source} names them in errors. */
+    static ModelManifest parse(byte[] bytes, String source) throws IOException {
+        try {
+            return MAPPER.readValue(bytes, ModelManifest.class);
+        } catch (IOException e) {
+            throw new IOException("invalid " + source + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
-     * Checks every file named in the manifest against its SHA-256, and that the files a model needs
-     * are among them.
+     * Checks every file of a model directory against the SHA-256 in its manifest, and that the
+     * directory holds nothing else ({@link VerifiedModel#read}).
      *
-     * @throws IOException naming the first file that is missing or does not match
+     * @throws IOException naming the first file that is missing, changed, unlisted or a link
      */
     public static ModelManifest verify(Path directory) throws IOException {
-        ModelManifest manifest = read(directory);
-        if (manifest.files() == null) {
-            throw new IOException(directory + "/" + FILE + " lists no files");
-        }
-        for (String required :
-                new String[] {
-                    ModelConfig.FILE, ModelFiles.VOCABULARY_FILE, ModelFiles.WEIGHTS_FILE
-                }) {
-            if (!manifest.files().containsKey(required)) {
-                throw new IOException(directory + "/" + FILE + " does not list " + required);
-            }
-        }
-        for (Map.Entry<String, String> entry : manifest.files().entrySet()) {
-            Path file = directory.resolve(entry.getKey()).normalize();
-            if (!file.startsWith(directory.normalize())) {
-                throw new IOException(
-                        directory
-                                + "/"
-                                + FILE
-                                + " names a file outside the directory: "
-                                + entry.getKey());
-            }
-            if (!Files.isRegularFile(file)) {
-                throw new IOException(
-                        "model "
-                                + directory
-                                + " is missing "
-                                + entry.getKey()
-                                + ", which its manifest lists");
-            }
-            String actual = sha256(file);
-            if (!actual.equals(entry.getValue())) {
-                throw new IOException(
-                        "model "
-                                + directory
-                                + ": checksum mismatch for "
-                                + entry.getKey()
-                                + " (manifest "
-                                + entry.getValue()
-                                + ", file "
-                                + actual
-                                + "); refusing to load a changed model");
-            }
-        }
-        return manifest;
+        return VerifiedModel.read(directory).manifest();
     }
 
     /** SHA-256 of every regular file directly in {@code directory} except the manifest. */

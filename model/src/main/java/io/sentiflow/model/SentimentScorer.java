@@ -6,10 +6,15 @@ import ai.djl.Model;
 import ai.djl.inference.Predictor;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A trained TextCNN loaded from a model directory onto one device, scoring batches of reviews.
@@ -37,14 +42,23 @@ public final class SentimentScorer implements AutoCloseable {
 
     /**
      * Loads the model directory written by {@link TextCnnTrainer} onto {@code device}, after
-     * checking every file against the SHA-256 in its manifest.
+     * checking every file against the SHA-256 in its manifest and that the directory holds no file
+     * the manifest does not list ({@link VerifiedModel}).
      *
-     * @throws IOException when a file is missing, changed, or not a model
+     * @throws IOException when a file is missing, changed, unlisted, a link, or not a model
      */
     public static SentimentScorer load(Path directory, Device device) throws IOException {
-        ModelManifest manifest = ModelManifest.verify(directory);
-        ModelConfig config = ModelConfig.read(directory);
-        Vocabulary vocabulary = Vocabulary.load(ModelFiles.vocabulary(directory));
+        return load(VerifiedModel.read(directory), device);
+    }
+
+    /**
+     * Loads a checked model onto {@code device}: configuration and vocabulary from the checked
+     * bytes, and the weights from those bytes too, written to a directory only this process can
+     * write, loaded by exact file name and deleted again.
+     */
+    public static SentimentScorer load(VerifiedModel verified, Device device) throws IOException {
+        ModelConfig config = verified.config();
+        Vocabulary vocabulary = verified.vocabulary();
         if (vocabulary.size() != config.network().vocabularySize()) {
             throw new IOException(
                     "vocabulary has "
@@ -52,20 +66,35 @@ public final class SentimentScorer implements AutoCloseable {
                             + " entries but config.json says "
                             + config.network().vocabularySize());
         }
-        if (!Files.isRegularFile(ModelFiles.weights(directory))) {
-            throw new IOException("missing weights " + ModelFiles.weights(directory));
-        }
         Model model = Model.newInstance(ModelFiles.WEIGHTS_NAME, device);
+        Path weights = Files.createTempDirectory("sentiflow-weights-", ownerOnly());
         try {
+            Files.write(
+                    weights.resolve(ModelFiles.WEIGHTS_FILE),
+                    verified.bytes(ModelFiles.WEIGHTS_FILE),
+                    StandardOpenOption.CREATE_NEW);
             model.setBlock(new TextCnn(config.network()));
-            model.load(directory, ModelFiles.WEIGHTS_NAME);
+            // The epoch names the one file: DJL would otherwise pick the highest-numbered one.
+            model.load(weights, ModelFiles.WEIGHTS_NAME, Map.of("epoch", ModelFiles.WEIGHTS_EPOCH));
         } catch (IOException | MalformedModelException | RuntimeException e) {
             model.close();
             throw new IOException(
-                    "cannot load weights from " + directory + ": " + e.getMessage(), e);
+                    "cannot load weights from " + verified.directory() + ": " + e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(weights.resolve(ModelFiles.WEIGHTS_FILE));
+            Files.deleteIfExists(weights);
         }
         TextEncoder encoder = new TextEncoder(new Tokenizer(config.maxLength()), vocabulary);
-        return new SentimentScorer(config, manifest, encoder, model);
+        return new SentimentScorer(config, verified.manifest(), encoder, model);
+    }
+
+    private static FileAttribute<?>[] ownerOnly() {
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return new FileAttribute<?>[] {
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))
+            };
+        }
+        return new FileAttribute<?>[0];
     }
 
     public ModelConfig config() {

@@ -77,6 +77,21 @@ public final class Vocabulary {
         }
     }
 
+    /** Parses vocabulary bytes (one UTF-8 token per line); {@code source} names them in errors. */
+    public static Vocabulary parse(byte[] bytes, String source) throws IOException {
+        String text =
+                StandardCharsets.UTF_8
+                        .newDecoder()
+                        .decode(java.nio.ByteBuffer.wrap(bytes))
+                        .toString();
+        List<String> lines = new java.util.ArrayList<>(text.lines().toList());
+        try {
+            return new Vocabulary(lines);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("invalid vocabulary " + source + ": " + e.getMessage(), e);
+        }
+    }
+
     public void save(Path file) throws IOException {
         try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             for (String token : tokens) {

@@ -69,7 +69,7 @@ public final class Json {
                     DeadLetter.Reason.NOT_AN_OBJECT,
                     "expected a JSON object, got " + node.getNodeType().name().toLowerCase());
         }
-        String id = requiredString(node, "Review", "id");
+        String id = wellFormed(requiredString(node, "Review", "id"), "Review", "id");
         String text = requiredString(node, "Review", "text");
         String label = optionalString(node, "Review", "label");
         String source = optionalString(node, "Review", "source");
@@ -117,7 +117,7 @@ public final class Json {
         JsonNode by = node.get("labelledBy");
         JsonNode at = node.get("labelledAt");
         return new ReviewLabel(
-                reviewId.textValue(),
+                wellFormed(reviewId.textValue(), "ReviewLabel", "reviewId"),
                 label.textValue(),
                 by != null && by.isTextual() ? by.textValue() : null,
                 at != null && at.canConvertToLong() ? at.longValue() : null);
@@ -136,11 +136,23 @@ public final class Json {
         if (!node.isObject()) {
             throw new ContractViolation(DeadLetter.Reason.NOT_AN_OBJECT, "expected a JSON object");
         }
-        String commandId = requiredString(node, "ModelControl", "commandId");
+        String commandId =
+                wellFormed(
+                        requiredString(node, "ModelControl", "commandId"),
+                        "ModelControl",
+                        "commandId");
         String actionName = requiredString(node, "ModelControl", "action");
-        String issuedBy = requiredString(node, "ModelControl", "issuedBy");
+        String issuedBy =
+                wellFormed(
+                        requiredString(node, "ModelControl", "issuedBy"),
+                        "ModelControl",
+                        "issuedBy");
         ModelControl.Action action = ModelControl.Action.fromWire(actionName);
-        String version = optionalString(node, "ModelControl", "modelVersion");
+        String version =
+                wellFormed(
+                        optionalString(node, "ModelControl", "modelVersion"),
+                        "ModelControl",
+                        "modelVersion");
         Integer weight = null;
         JsonNode weightNode = node.get("weight");
         if (weightNode != null && !weightNode.isNull()) {
@@ -173,9 +185,44 @@ public final class Json {
         }
     }
 
-    /** Parses a dead-letter value; every field is required. */
+    private static final String[] DEAD_LETTER_REQUIRED = {
+        "originalValue",
+        "sourceTopic",
+        "sourcePartition",
+        "sourceOffset",
+        "reason",
+        "message",
+        "timestamp"
+    };
+
+    /**
+     * Parses a dead-letter value: the fields of the first version are required (originalValue may
+     * be null), the later additive ones optional.
+     */
     public static DeadLetter deadLetter(byte[] value) {
-        return strict(value, DeadLetter.class);
+        if (value == null) {
+            throw new ContractViolation(DeadLetter.Reason.NULL_VALUE, "record value is null");
+        }
+        JsonNode node = tree(decodeUtf8(value));
+        if (!node.isObject()) {
+            throw new ContractViolation(DeadLetter.Reason.NOT_AN_OBJECT, "expected a JSON object");
+        }
+        for (String field : DEAD_LETTER_REQUIRED) {
+            if (!node.has(field)) {
+                throw new ContractViolation(
+                        DeadLetter.Reason.MISSING_FIELD,
+                        "DeadLetter." + field + " is required but missing");
+            }
+        }
+        try {
+            return MAPPER.treeToValue(node, DeadLetter.class);
+        } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof ContractViolation violation) {
+                throw violation;
+            }
+            throw new ContractViolation(
+                    DeadLetter.Reason.WRONG_TYPE, "DeadLetter: " + e.getOriginalMessage());
+        }
     }
 
     private static <T> T strict(byte[] value, Class<T> type) {
@@ -246,6 +293,35 @@ public final class Json {
                         + e.getLocation().getLineNr()
                         + ", column "
                         + e.getLocation().getColumnNr();
+    }
+
+    /**
+     * The string itself, when it is well-formed UTF-16. A lone surrogate (JSON {@code "\\ud800"})
+     * cannot be written back as UTF-8: it would silently become '?', so an id holding one is
+     * refused rather than changed.
+     */
+    static String wellFormed(String value, String record, String field) {
+        if (value == null) {
+            return null;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c)
+                    && i + 1 < value.length()
+                    && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new ContractViolation(
+                        DeadLetter.Reason.INVALID_FIELD,
+                        record
+                                + "."
+                                + field
+                                + " holds a lone UTF-16 surrogate at index "
+                                + i
+                                + ": not representable in UTF-8");
+            }
+        }
+        return value;
     }
 
     private static String requiredString(JsonNode node, String record, String field) {

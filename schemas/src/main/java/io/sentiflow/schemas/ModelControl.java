@@ -69,6 +69,9 @@ public record ModelControl(
         }
     }
 
+    /** The longest commandId, issuedBy and modelVersion accepted, in characters. */
+    public static final int MAX_FIELD_LENGTH = 256;
+
     public ModelControl {
         Contracts.require(commandId, "commandId", "ModelControl");
         Contracts.require(action, "action", "ModelControl");
@@ -77,6 +80,15 @@ public record ModelControl(
             throw new ContractViolation(
                     DeadLetter.Reason.INVALID_FIELD,
                     "ModelControl.commandId and issuedBy must not be blank");
+        }
+        if (commandId.length() > MAX_FIELD_LENGTH
+                || issuedBy.length() > MAX_FIELD_LENGTH
+                || (modelVersion != null && modelVersion.length() > MAX_FIELD_LENGTH)) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.INVALID_FIELD,
+                    "ModelControl.commandId, issuedBy and modelVersion have at most "
+                            + MAX_FIELD_LENGTH
+                            + " characters");
         }
         if (action.namesVersion()) {
             if (modelVersion == null) {

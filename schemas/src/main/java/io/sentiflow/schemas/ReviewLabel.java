@@ -16,6 +16,11 @@ public record ReviewLabel(String reviewId, String label, String labelledBy, Long
     public ReviewLabel {
         Contracts.require(reviewId, "reviewId", "ReviewLabel");
         Contracts.require(label, "label", "ReviewLabel");
+        if (reviewId.isEmpty() || reviewId.length() > Review.MAX_ID_LENGTH) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.INVALID_FIELD,
+                    "ReviewLabel.reviewId must have 1 to " + Review.MAX_ID_LENGTH + " characters");
+        }
         if (!Labels.isValid(label)) {
             throw new ContractViolation(
                     DeadLetter.Reason.INVALID_FIELD,

@@ -199,6 +199,119 @@ class ContractsTest {
         assertThat(back).isEqualTo(letter);
     }
 
+    @Test
+    void aDeadLetterOfAHugeValueShouldKeepItsFirstBytesWithTheWholeValuesSizeAndDigest()
+            throws Exception {
+        byte[] huge = new byte[10 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(huge);
+        DeadLetter letter =
+                DeadLetter.of(
+                        huge,
+                        "reviews",
+                        0,
+                        9,
+                        DeadLetter.Reason.TEXT_TOO_LONG,
+                        "x".repeat(50_000),
+                        4L,
+                        64 * 1024);
+        byte[] written = Json.toBytes(letter);
+        assertThat(written.length).isLessThan(64 * 1024 * 4 / 3 + 2048);
+        assertThat(validator.validate(Schemas.DEAD_LETTER_V1, written)).isEmpty();
+        DeadLetter back = Json.deadLetter(written);
+        assertThat(back.truncated()).isTrue();
+        assertThat(back.originalSize()).isEqualTo(huge.length);
+        assertThat(back.originalBytes()).containsExactly(java.util.Arrays.copyOf(huge, 64 * 1024));
+        assertThat(back.originalSha256())
+                .isEqualTo(
+                        java.util.HexFormat.of()
+                                .formatHex(
+                                        java.security.MessageDigest.getInstance("SHA-256")
+                                                .digest(huge)));
+        assertThat(back.message()).hasSize(DeadLetter.MAX_MESSAGE_CHARS);
+    }
+
+    @Test
+    void aDeadLetterOfASmallValueShouldKeepItWholeAndSaySo() {
+        byte[] value = "{\"id\": 1}".getBytes(StandardCharsets.UTF_8);
+        DeadLetter letter =
+                DeadLetter.of(value, "reviews", 0, 1, DeadLetter.Reason.WRONG_TYPE, "id", 2L, 64);
+        assertThat(letter.truncated()).isFalse();
+        assertThat(letter.originalSize()).isEqualTo(value.length);
+        assertThat(letter.originalBytes()).containsExactly(value);
+        DeadLetter atTheLimit =
+                DeadLetter.of(
+                        value,
+                        "reviews",
+                        0,
+                        1,
+                        DeadLetter.Reason.WRONG_TYPE,
+                        "id",
+                        2L,
+                        value.length);
+        assertThat(atTheLimit.truncated()).isFalse();
+        DeadLetter oneOver =
+                DeadLetter.of(
+                        value,
+                        "reviews",
+                        0,
+                        1,
+                        DeadLetter.Reason.WRONG_TYPE,
+                        "id",
+                        2L,
+                        value.length - 1);
+        assertThat(oneOver.truncated()).isTrue();
+        assertThat(oneOver.originalBytes()).hasSize(value.length - 1);
+    }
+
+    @Test
+    void idsWithALoneSurrogateShouldBeRefusedNotChanged() {
+        assertReason(
+                "{\"id\": \"r-\\ud800\", \"text\": \"fine\"}", DeadLetter.Reason.INVALID_FIELD);
+        assertReason(
+                "{\"id\": \"r-\\udc00x\", \"text\": \"fine\"}", DeadLetter.Reason.INVALID_FIELD);
+        // A proper pair (an emoji) is a valid id and survives UTF-8 unchanged.
+        Review emoji =
+                Json.review(
+                        "{\"id\": \"r-\\ud83d\\ude00\", \"text\": \"fine\"}"
+                                .getBytes(StandardCharsets.UTF_8));
+        assertThat(new String(emoji.id().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8))
+                .isEqualTo(emoji.id());
+        assertThatThrownBy(
+                        () ->
+                                Json.reviewLabel(
+                                        "{\"reviewId\": \"\\udbff\", \"label\": \"positive\"}"
+                                                .getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ContractViolation.class)
+                .extracting(e -> ((ContractViolation) e).reason())
+                .isEqualTo(DeadLetter.Reason.INVALID_FIELD);
+        assertThatThrownBy(
+                        () ->
+                                Json.modelControl(
+                                        ("{\"commandId\": \"c\\ud800\", \"action\": \"rollback\","
+                                                        + " \"issuedBy\": \"ops\"}")
+                                                .getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ContractViolation.class)
+                .extracting(e -> ((ContractViolation) e).reason())
+                .isEqualTo(DeadLetter.Reason.INVALID_FIELD);
+    }
+
+    @Test
+    void controlCommandsAndLabelsShouldHaveBoundedIds() {
+        String longId = "c".repeat(ModelControl.MAX_FIELD_LENGTH + 1);
+        assertThatThrownBy(
+                        () ->
+                                Json.modelControl(
+                                        ("{\"commandId\": \""
+                                                        + longId
+                                                        + "\", \"action\": \"rollback\","
+                                                        + " \"issuedBy\": \"ops\"}")
+                                                .getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ContractViolation.class)
+                .hasMessageContaining("at most");
+        assertThatThrownBy(() -> ReviewLabel.of("r".repeat(Review.MAX_ID_LENGTH + 1), "positive"))
+                .isInstanceOf(ContractViolation.class);
+    }
+
     private static void assertReason(String json, DeadLetter.Reason reason) {
         assertThatThrownBy(() -> Json.review(json.getBytes(StandardCharsets.UTF_8)))
                 .as(json)

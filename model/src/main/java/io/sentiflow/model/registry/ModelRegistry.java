@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sentiflow.model.ModelConfig;
 import io.sentiflow.model.ModelManifest;
+import io.sentiflow.model.VerifiedModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -197,9 +198,15 @@ public final class ModelRegistry {
 
     private static ModelManifest verifyDirectory(Path directory, String label)
             throws RegistryException {
+        return checked(directory, label).manifest();
+    }
+
+    /** A version's files read and checked, and stored under the name their config gives. */
+    public static VerifiedModel checked(Path directory, String label) throws RegistryException {
         try {
-            ModelManifest manifest = ModelManifest.verify(directory);
-            ModelConfig config = ModelConfig.read(directory);
+            VerifiedModel model = VerifiedModel.read(directory);
+            ModelManifest manifest = model.manifest();
+            ModelConfig config = model.config();
             String expected = directory.getParent().getFileName() + "@" + directory.getFileName();
             if (!config.modelVersion().equals(expected)
                     || !(manifest.name() + "@" + manifest.version()).equals(expected)) {
@@ -211,7 +218,7 @@ public final class ModelRegistry {
                                 + " but are stored as "
                                 + expected);
             }
-            return manifest;
+            return model;
         } catch (RegistryException e) {
             throw e;
         } catch (IOException e) {
@@ -227,11 +234,11 @@ public final class ModelRegistry {
      * config.json, after checking its checksums. A version that exists is never overwritten.
      */
     public Entry publish(Path modelDirectory) throws IOException {
-        ModelManifest manifest;
+        VerifiedModel model;
         ModelConfig config;
         try {
-            manifest = ModelManifest.verify(modelDirectory);
-            config = ModelConfig.read(modelDirectory);
+            model = VerifiedModel.read(modelDirectory);
+            config = model.config();
         } catch (IOException e) {
             throw new RegistryException(
                     RegistryException.Problem.INVALID_MODEL,
@@ -240,9 +247,8 @@ public final class ModelRegistry {
         }
         Path staging = stagingDirectory();
         try {
-            for (String file : filesOf(manifest)) {
-                Files.copy(modelDirectory.resolve(file), staging.resolve(file));
-            }
+            // The very bytes that were checked are written: nothing can change in between.
+            model.writeTo(staging);
             return install(staging, config.modelVersion());
         } finally {
             deleteRecursively(staging);
@@ -276,7 +282,8 @@ public final class ModelRegistry {
      */
     public Path export(String modelVersion, Path archive) throws IOException {
         Path directory = directoryOf(modelVersion);
-        ModelManifest manifest = verifyDirectory(directory, modelVersion);
+        VerifiedModel model = checked(directory, modelVersion);
+        ModelManifest manifest = model.manifest();
         if (archive.getParent() != null) {
             Files.createDirectories(archive.getParent());
         }
@@ -284,7 +291,10 @@ public final class ModelRegistry {
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(partial))) {
             for (String file : filesOf(manifest)) {
                 zip.putNextEntry(new ZipEntry(file));
-                Files.copy(directory.resolve(file), zip);
+                zip.write(
+                        file.equals(ModelManifest.FILE)
+                                ? Files.readAllBytes(directory.resolve(file))
+                                : model.bytes(file));
                 zip.closeEntry();
             }
         }
@@ -293,17 +303,44 @@ public final class ModelRegistry {
     }
 
     /**
-     * Adds the version in an archive written by {@link #export}, after checking every checksum in
-     * its manifest. Refused when the version exists, the archive holds anything but flat files, or
-     * a file is missing or changed.
+     * How much an archive may unpack to: a zip's headers can claim anything, so the bytes are
+     * counted as they are written.
+     *
+     * @param maxEntries most entries
+     * @param maxEntryBytes most bytes of one entry, unpacked
+     * @param maxTotalBytes most bytes of all entries, unpacked
      */
+    public record ImportLimits(int maxEntries, long maxEntryBytes, long maxTotalBytes) {
+        /** 32 entries, 1 GiB each (a model file's limit), 2 GiB in all. */
+        public static final ImportLimits DEFAULT =
+                new ImportLimits(
+                        32, VerifiedModel.MAX_FILE_BYTES, 2L * VerifiedModel.MAX_FILE_BYTES);
+
+        public ImportLimits {
+            if (maxEntries < 1 || maxEntryBytes < 1 || maxTotalBytes < 1) {
+                throw new IllegalArgumentException("import limits must be positive");
+            }
+        }
+    }
+
+    /** {@link #importArchive(Path, ImportLimits)} with the default limits. */
     public Entry importArchive(Path archive) throws IOException {
+        return importArchive(archive, ImportLimits.DEFAULT);
+    }
+
+    /**
+     * Adds the version in an archive written by {@link #export}, after checking every checksum in
+     * its manifest. Refused when the version exists, the archive holds anything but flat files or
+     * more than the limits allow, or a file is missing, changed or unlisted.
+     */
+    public Entry importArchive(Path archive, ImportLimits limits) throws IOException {
         if (!Files.isRegularFile(archive)) {
             throw new java.nio.file.NoSuchFileException(archive.toString(), null, "no archive");
         }
         Path staging = stagingDirectory();
         try {
             Set<String> seen = new HashSet<>();
+            long total = 0;
             try (InputStream in = Files.newInputStream(archive);
                     ZipInputStream zip = new ZipInputStream(in)) {
                 for (ZipEntry item; (item = zip.getNextEntry()) != null; ) {
@@ -313,14 +350,27 @@ public final class ModelRegistry {
                             || name.contains("\\")
                             || !SAFE_NAME.matcher(name).matches()
                             || !seen.add(name)) {
-                        throw new RegistryException(
-                                RegistryException.Problem.INVALID_MODEL,
-                                archive
-                                        + " is not a model archive: unexpected entry '"
-                                        + name
-                                        + "'");
+                        throw refusedArchive(archive, "unexpected entry '" + name + "'");
                     }
-                    Files.copy(zip, staging.resolve(name));
+                    if (seen.size() > limits.maxEntries()) {
+                        throw refusedArchive(
+                                archive, "more than " + limits.maxEntries() + " entries");
+                    }
+                    long written = copyAtMost(zip, staging.resolve(name), limits.maxEntryBytes());
+                    if (written > limits.maxEntryBytes()) {
+                        throw refusedArchive(
+                                archive,
+                                name
+                                        + " unpacks to more than "
+                                        + limits.maxEntryBytes()
+                                        + " bytes");
+                    }
+                    total += written;
+                    if (total > limits.maxTotalBytes()) {
+                        throw refusedArchive(
+                                archive,
+                                "it unpacks to more than " + limits.maxTotalBytes() + " bytes");
+                    }
                 }
             } catch (java.util.zip.ZipException e) {
                 throw new RegistryException(
@@ -330,8 +380,7 @@ public final class ModelRegistry {
             }
             ModelConfig config;
             try {
-                ModelManifest.verify(staging);
-                config = ModelConfig.read(staging);
+                config = VerifiedModel.read(staging).config();
             } catch (IOException e) {
                 throw new RegistryException(
                         RegistryException.Problem.INVALID_MODEL,
@@ -342,6 +391,33 @@ public final class ModelRegistry {
         } finally {
             deleteRecursively(staging);
         }
+    }
+
+    private static RegistryException refusedArchive(Path archive, String why) {
+        return new RegistryException(
+                RegistryException.Problem.INVALID_MODEL,
+                archive + " is not a model archive: " + why);
+    }
+
+    /**
+     * Copies at most {@code limit + 1} bytes of {@code in} to a new file and returns how many it
+     * wrote: more than {@code limit} means the entry is too large (the rest is never unpacked).
+     */
+    private static long copyAtMost(InputStream in, Path target, long limit) throws IOException {
+        long written = 0;
+        byte[] buffer = new byte[1 << 16];
+        try (OutputStream out =
+                Files.newOutputStream(target, java.nio.file.StandardOpenOption.CREATE_NEW)) {
+            while (written <= limit) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, limit + 1 - written));
+                if (n < 0) {
+                    break;
+                }
+                out.write(buffer, 0, n);
+                written += n;
+            }
+        }
+        return written;
     }
 
     private Path stagingDirectory() throws IOException {

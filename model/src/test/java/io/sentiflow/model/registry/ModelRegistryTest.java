@@ -196,4 +196,76 @@ class ModelRegistryTest {
         assertThatThrownBy(() -> target.importArchive(notZip)).isInstanceOf(IOException.class);
         assertThat(target.list()).isEmpty();
     }
+
+    @Test
+    void importShouldStopUnpackingAZipBombAtItsLimits(@TempDir Path other) throws IOException {
+        ModelRegistry target = new ModelRegistry(other.resolve("registry"));
+        ModelRegistry.ImportLimits limits = new ModelRegistry.ImportLimits(8, 1 << 20, 3 << 20);
+
+        // One entry that claims nothing in its header and inflates to 64 MiB of zeros.
+        Path bomb = other.resolve("bomb.zip");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(bomb))) {
+            zip.putNextEntry(new ZipEntry(ModelFiles.WEIGHTS_FILE));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) {
+                zip.write(zeros);
+            }
+            zip.closeEntry();
+        }
+        assertThat(Files.size(bomb)).isLessThan(1 << 20);
+        assertThatThrownBy(() -> target.importArchive(bomb, limits))
+                .hasMessageContaining(
+                        ModelFiles.WEIGHTS_FILE + " unpacks to more than 1048576 bytes")
+                .satisfies(
+                        e ->
+                                assertThat(problemOf(e))
+                                        .isEqualTo(RegistryException.Problem.INVALID_MODEL));
+
+        // Many entries, each within the limit, that together exceed the total.
+        Path wide = other.resolve("wide.zip");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(wide))) {
+            for (int i = 0; i < 4; i++) {
+                zip.putNextEntry(new ZipEntry("part" + i));
+                zip.write(new byte[1 << 20]);
+                zip.closeEntry();
+            }
+        }
+        assertThatThrownBy(() -> target.importArchive(wide, limits))
+                .hasMessageContaining("unpacks to more than 3145728 bytes");
+
+        Path many = other.resolve("many.zip");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(many))) {
+            for (int i = 0; i < 9; i++) {
+                zip.putNextEntry(new ZipEntry("f" + i));
+                zip.write(i);
+                zip.closeEntry();
+            }
+        }
+        assertThatThrownBy(() -> target.importArchive(many, limits))
+                .hasMessageContaining("more than 8 entries");
+        assertThat(target.list()).isEmpty();
+        assertThat(other.resolve("registry/.staging")).isEmptyDirectory();
+    }
+
+    @Test
+    void anArchiveWithAnUnlistedFileShouldBeRefused(@TempDir Path other) throws IOException {
+        ModelRegistry source = registry();
+        source.publish(models.resolve("1"));
+        Path archive = source.export("tiny@1", other.resolve("tiny-1.zip"));
+        Path withExtra = other.resolve("extra.zip");
+        try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(archive));
+                ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(withExtra))) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                out.putNextEntry(new ZipEntry(e.getName()));
+                in.transferTo(out);
+                out.closeEntry();
+            }
+            out.putNextEntry(new ZipEntry("textcnn-0001.params"));
+            out.write(new byte[] {1, 2, 3});
+            out.closeEntry();
+        }
+        assertThatThrownBy(
+                        () -> new ModelRegistry(other.resolve("registry")).importArchive(withExtra))
+                .hasMessageContaining("textcnn-0001.params, which its manifest does not list");
+    }
 }

@@ -1,0 +1,237 @@
+package io.sentiflow.model;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A model directory's files, read into memory and checked against its manifest: what is loaded is
+ * exactly the bytes whose SHA-256 was checked, so nothing can change a file between the check and
+ * its use.
+ *
+ * <p>A directory is refused when its manifest is missing or does not list the files a model needs,
+ * when a listed file is missing, changed, larger than {@value #MAX_FILE_BYTES} bytes or a symbolic
+ * link, or when it holds a file the manifest does not list (an extra {@code textcnn-0001.params}
+ * would otherwise be what DJL loads). Besides the listed files only {@code manifest.json}, the
+ * registry's {@code RETIRED.json} and real subdirectories (such as {@code evaluation/}, never read)
+ * may be there.
+ */
+public final class VerifiedModel {
+    /** The largest file a model may have: it is held in memory while it loads. */
+    public static final int MAX_FILE_BYTES = 1 << 30;
+
+    /** Files a model directory may hold besides those its manifest lists. */
+    public static final Set<String> ALLOWED_UNLISTED = Set.of(ModelManifest.FILE, "RETIRED.json");
+
+    private final Path directory;
+    private final ModelManifest manifest;
+    private final byte[] manifestBytes;
+    private final Map<String, byte[]> files;
+
+    private VerifiedModel(
+            Path directory,
+            ModelManifest manifest,
+            byte[] manifestBytes,
+            Map<String, byte[]> files) {
+        this.directory = directory;
+        this.manifest = manifest;
+        this.manifestBytes = manifestBytes;
+        this.files = Collections.unmodifiableMap(files);
+    }
+
+    /**
+     * Reads and checks every file of {@code directory}.
+     *
+     * @throws IOException naming the first problem: a missing, changed, unlisted or linked file
+     */
+    public static VerifiedModel read(Path directory) throws IOException {
+        Path manifestFile = directory.resolve(ModelManifest.FILE);
+        if (!Files.exists(manifestFile, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(
+                    "model directory "
+                            + directory
+                            + " has no "
+                            + ModelManifest.FILE
+                            + ": not an exported model (train it again with `sentiflow train`)");
+        }
+        byte[] manifestBytes = readNoFollow(directory, ModelManifest.FILE);
+        ModelManifest manifest = ModelManifest.parse(manifestBytes, manifestFile.toString());
+        if (manifest.files() == null) {
+            throw new IOException(directory + "/" + ModelManifest.FILE + " lists no files");
+        }
+        for (String required :
+                new String[] {
+                    ModelConfig.FILE, ModelFiles.VOCABULARY_FILE, ModelFiles.WEIGHTS_FILE
+                }) {
+            if (!manifest.files().containsKey(required)) {
+                throw new IOException(
+                        directory + "/" + ModelManifest.FILE + " does not list " + required);
+            }
+        }
+        refuseUnlistedEntries(directory, manifest);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (Map.Entry<String, String> entry : manifest.files().entrySet()) {
+            String name = entry.getKey();
+            if (name.isEmpty()
+                    || name.contains("/")
+                    || name.contains("\\")
+                    || name.equals(".")
+                    || name.equals("..")) {
+                throw new IOException(
+                        directory
+                                + "/"
+                                + ModelManifest.FILE
+                                + " names a file outside the directory: "
+                                + name);
+            }
+            if (!Files.exists(directory.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException(
+                        "model "
+                                + directory
+                                + " is missing "
+                                + name
+                                + ", which its manifest lists");
+            }
+            byte[] bytes = readNoFollow(directory, name);
+            String actual = sha256(bytes);
+            if (!actual.equals(entry.getValue())) {
+                throw new IOException(
+                        "model "
+                                + directory
+                                + ": checksum mismatch for "
+                                + name
+                                + " (manifest "
+                                + entry.getValue()
+                                + ", file "
+                                + actual
+                                + "); refusing to load a changed model");
+            }
+            files.put(name, bytes);
+        }
+        return new VerifiedModel(directory, manifest, manifestBytes, files);
+    }
+
+    private static void refuseUnlistedEntries(Path directory, ModelManifest manifest)
+            throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (Files.isSymbolicLink(entry)) {
+                    throw new IOException(
+                            "model "
+                                    + directory
+                                    + ": "
+                                    + name
+                                    + " is a symbolic link; a model's files must be its own");
+                }
+                boolean listed = manifest.files().containsKey(name);
+                if (!listed
+                        && !ALLOWED_UNLISTED.contains(name)
+                        && !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException(
+                            "model "
+                                    + directory
+                                    + " holds "
+                                    + name
+                                    + ", which its manifest does not list; only listed files may"
+                                    + " be in a model directory");
+                }
+            }
+        }
+    }
+
+    /** A file's bytes, refusing a symbolic link even if one replaced the file since it was seen. */
+    private static byte[] readNoFollow(Path directory, String name) throws IOException {
+        Path file = directory.resolve(name);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(
+                    "model " + directory + ": " + name + " is not a regular file of its own");
+        }
+        try (SeekableByteChannel channel =
+                Files.newByteChannel(
+                        file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+            long size = channel.size();
+            if (size > MAX_FILE_BYTES) {
+                throw new IOException(
+                        "model "
+                                + directory
+                                + ": "
+                                + name
+                                + " has "
+                                + size
+                                + " bytes, more than the "
+                                + MAX_FILE_BYTES
+                                + " a model file may have");
+            }
+            ByteBuffer buffer = ByteBuffer.allocate((int) size);
+            while (buffer.hasRemaining()) {
+                if (channel.read(buffer) < 0) {
+                    break;
+                }
+            }
+            if (buffer.hasRemaining() || channel.read(ByteBuffer.allocate(1)) > 0) {
+                throw new IOException("model " + directory + ": " + name + " changed while read");
+            }
+            return buffer.array();
+        } catch (java.nio.file.FileSystemLoopException e) {
+            throw new IOException("model " + directory + ": " + name + " is a symbolic link", e);
+        }
+    }
+
+    static String sha256(byte[] bytes) {
+        MessageDigest digest = ModelManifest.newDigest();
+        return HexFormat.of().formatHex(digest.digest(bytes));
+    }
+
+    /** Where the files were read from. */
+    public Path directory() {
+        return directory;
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    /** The checked bytes of a listed file. */
+    public byte[] bytes(String name) throws IOException {
+        byte[] bytes = files.get(name);
+        if (bytes == null) {
+            throw new IOException("model " + directory + " has no file " + name);
+        }
+        return bytes;
+    }
+
+    public ModelConfig config() throws IOException {
+        return ModelConfig.parse(bytes(ModelConfig.FILE), directory + "/" + ModelConfig.FILE);
+    }
+
+    public Vocabulary vocabulary() throws IOException {
+        return Vocabulary.parse(
+                bytes(ModelFiles.VOCABULARY_FILE), directory + "/" + ModelFiles.VOCABULARY_FILE);
+    }
+
+    /**
+     * Writes the checked files and the manifest, byte for byte, into an empty {@code target}
+     * directory (e.g. a registry's staging directory).
+     */
+    public void writeTo(Path target) throws IOException {
+        Files.createDirectories(target);
+        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            Files.write(
+                    target.resolve(file.getKey()), file.getValue(), StandardOpenOption.CREATE_NEW);
+        }
+        Files.write(
+                target.resolve(ModelManifest.FILE), manifestBytes, StandardOpenOption.CREATE_NEW);
+    }
+}
