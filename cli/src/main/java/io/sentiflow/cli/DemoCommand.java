@@ -12,6 +12,8 @@ import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.Review;
 import io.sentiflow.schemas.Sentiment;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -195,12 +196,12 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     }
 
     private void createTopics(String brokers) throws Exception {
-        try (Admin admin = Admin.create(adminProperties(brokers))) {
-            KafkaClients.createTopics(
-                    admin,
-                    2,
-                    List.of(REVIEWS, SENTIMENTS, DEAD_LETTERS, HEALTH, LABELS, SAMPLES, CONTROL));
-        }
+        Map<String, String> settings = new HashMap<>();
+        settings.put(JobConfig.BOOTSTRAP_SERVERS, brokers);
+        client.stringPropertyNames()
+                .forEach(k -> settings.put(JobConfig.KAFKA_PREFIX + k, client.getProperty(k)));
+        TopicsCommand.create(
+                JobConfig.of(settings), 2, (short) 1, new PrintWriter(Writer.nullWriter()));
     }
 
     private int run(String brokers, Path modelDirectory, long runStart) throws Exception {

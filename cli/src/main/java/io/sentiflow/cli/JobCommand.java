@@ -32,10 +32,12 @@ public final class JobCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = JobConfig.fromArgs(jobArgs.toArray(String[]::new));
         System.out.println("starting " + config);
+        // Checks the topics first: a missing one fails here, before a cluster starts.
+        SentimentJob job = SentimentJob.fromConfig(config);
         StreamExecutionEnvironment env =
                 LocalFlink.environment(webUiPort, Math.max(1, config.parallelism()));
         System.out.println("Flink web UI: http://127.0.0.1:" + webUiPort);
-        SentimentJob.fromConfig(config).execute(env);
+        job.execute(env);
         return 0;
     }
 }

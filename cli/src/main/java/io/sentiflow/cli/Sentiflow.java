@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             ModelsCommand.class,
             ControlCommand.class,
             ConsoleCommand.class,
+            TopicsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Sentiflow implements Runnable {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.sentiflow.job.JobConfig;
+import io.sentiflow.job.Topics;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -194,18 +195,21 @@ class DeploymentFilesTest {
                         command.subList(
                                 command.indexOf("/opt/flink/usrlib/sentiflow-job.jar") + 1,
                                 command.size()));
+        // The topics come from `sentiflow topics create`, the list the job checks at start.
+        List<String> creator = new ArrayList<>();
+        services.path("create-topics").path("command").forEach(n -> creator.add(n.asText()));
+        assertThat(creator).startsWith("topics", "create");
+        assertThat(services.path("create-topics").path("image").asText())
+                .isEqualTo(services.path("producer").path("image").asText());
+        List<String> creatorArgs = new ArrayList<>(creator.subList(2, creator.size()));
+        int partitions = creatorArgs.indexOf("--partitions");
+        creatorArgs.subList(partitions, partitions + 2).clear();
         Set<String> topics = new HashSet<>();
-        String creator = services.path("create-topics").path("command").get(0).asText();
-        java.util.regex.Matcher loop =
-                java.util.regex.Pattern.compile("for topic in ([^;]+);").matcher(creator);
-        assertThat(loop.find()).isTrue();
-        topics.addAll(List.of(loop.group(1).trim().split("\\s+")));
-        java.util.regex.Matcher single =
-                java.util.regex.Pattern.compile("--topic (\\S+) --partitions 1 ").matcher(creator);
-        while (single.find()) {
-            topics.add(single.group(1));
-        }
+        JobConfig creatorConfig = JobConfig.fromArgs(creatorArgs.toArray(String[]::new));
+        Topics.of(creatorConfig, 2).forEach(t -> topics.add(t.name()));
         assertThat(topics).containsExactlyInAnyOrderElementsOf(jobTopics(args));
+        assertThat(creatorConfig.bootstrapServers())
+                .isEqualTo(args.get(JobConfig.BOOTSTRAP_SERVERS));
 
         List<String> producer = new ArrayList<>();
         services.path("producer").path("command").forEach(n -> producer.add(n.asText()));
@@ -277,11 +281,31 @@ class DeploymentFilesTest {
                                 .asInt())
                 .isEqualTo(1);
 
-        Set<String> topics = new HashSet<>();
+        Map<String, JsonNode> topics = new LinkedHashMap<>();
         for (JsonNode topic : yamlDocuments("deploy/k8s/topics.yaml")) {
-            topics.add(topic.path("metadata").path("name").asText());
+            topics.put(topic.path("metadata").path("name").asText(), topic.path("spec"));
         }
-        assertThat(topics).containsExactlyInAnyOrderElementsOf(jobTopics(job));
+        assertThat(topics.keySet()).containsExactlyInAnyOrderElementsOf(jobTopics(job));
+        // Each Strimzi topic carries the settings `sentiflow topics create` gives it.
+        List<String> jobArgs = new ArrayList<>();
+        job.forEach(
+                (key, value) -> {
+                    if (!key.equals("config")) {
+                        jobArgs.addAll(List.of("--" + key, value));
+                    }
+                });
+        for (Topics.Spec spec : Topics.of(JobConfig.fromArgs(jobArgs.toArray(String[]::new)), 24)) {
+            JsonNode topic = topics.get(spec.name());
+            spec.settings()
+                    .forEach(
+                            (key, value) ->
+                                    assertThat(topic.path("config").path(key).asText())
+                                            .as("%s %s", spec.name(), key)
+                                            .isEqualTo(value));
+            if (spec.partitions() == 1) {
+                assertThat(topic.path("partitions").asInt()).as(spec.name()).isEqualTo(1);
+            }
+        }
 
         JsonNode secret = yaml("deploy/k8s/kafka-secret.yaml");
         String properties = secret.path("stringData").path("job.properties").asText();

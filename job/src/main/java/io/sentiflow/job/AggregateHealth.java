@@ -93,10 +93,9 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
             if (event.model.routing != null && event.model.subtask == 0) {
                 routing = event.model.routing;
             }
-            if (event.model.modelVersion != null) {
-                byVersion
-                        .computeIfAbsent(event.model.modelVersion, HealthAccumulator::new)
-                        .add(event.model);
+            HealthAccumulator owner = ownerOf(event.model);
+            if (owner != null) {
+                owner.add(event.model);
             }
         } else if (event.shadow != null) {
             byVersion
@@ -105,6 +104,19 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
         } else if (event.deadLetterReason != null) {
             deadLetters.merge(event.deadLetterReason, 1L, Long::sum);
         }
+    }
+
+    /**
+     * The record a model event belongs to: its version's, when the version exists (it has a
+     * manifest); else production's (a refused command may name any string, and must not leave a
+     * record, a gauge or a cache entry behind); null before the routing is known.
+     */
+    private HealthAccumulator ownerOf(ModelEvent event) {
+        String version = event.modelVersion;
+        if (version == null || (!byVersion.containsKey(version) && reference(version) == null)) {
+            version = routing == null ? null : routing.production();
+        }
+        return version == null ? null : byVersion.computeIfAbsent(version, HealthAccumulator::new);
     }
 
     private void emit(long end) {
@@ -129,17 +141,21 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
         deadLetters = new TreeMap<>();
     }
 
+    /**
+     * A version's manifest, read once; null for a version the catalog does not know (not cached, so
+     * unknown names allocate nothing lasting).
+     */
     private ModelManifest reference(String version) {
-        if (!references.containsKey(version)) {
-            ModelManifest manifest = null;
+        ModelManifest manifest = references.get(version);
+        if (manifest == null) {
             try {
                 manifest = catalog.manifest(version);
+                references.put(version, manifest);
             } catch (java.io.IOException | RuntimeException e) {
-                LOG.info("no training reference for {}: {}", version, e.getMessage());
+                LOG.debug("no manifest for {}: {}", version, e.getMessage());
             }
-            references.put(version, manifest);
         }
-        return references.get(version);
+        return manifest;
     }
 
     /** Gauges of the last window per model version, for Prometheus (label {@code modelVersion}). */

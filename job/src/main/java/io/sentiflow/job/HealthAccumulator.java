@@ -11,6 +11,12 @@ import org.HdrHistogram.Histogram;
 final class HealthAccumulator {
     static final int BINS = 10;
 
+    /** The most model events one record carries; later ones are only counted. */
+    static final int MAX_EVENTS = 50;
+
+    /** Event messages are cut to this many characters. */
+    static final int MAX_EVENT_MESSAGE = 500;
+
     /** When a window is flagged. */
     record Thresholds(double drift, double errorRate, long p99LatencyMs)
             implements java.io.Serializable {}
@@ -34,6 +40,7 @@ final class HealthAccumulator {
     private long falseNegatives;
     private Long deviceMemoryBytes;
     private final List<ModelHealth.ModelEvent> events = new ArrayList<>();
+    private long eventsDropped;
     private final java.util.Set<String> shadowComparedWith = new java.util.TreeSet<>();
     private long shadowCompared;
     private long shadowAgreed;
@@ -76,6 +83,14 @@ final class HealthAccumulator {
         if (device == null) {
             device = event.device;
         }
+        if (events.size() >= MAX_EVENTS) {
+            eventsDropped++;
+            return;
+        }
+        String message =
+                event.message != null && event.message.length() > MAX_EVENT_MESSAGE
+                        ? event.message.substring(0, MAX_EVENT_MESSAGE - 1) + "…"
+                        : event.message;
         events.add(
                 new ModelHealth.ModelEvent(
                         event.type.name(),
@@ -83,7 +98,7 @@ final class HealthAccumulator {
                         event.issuedBy,
                         event.subtask,
                         event.device,
-                        event.message,
+                        message,
                         event.at));
     }
 
@@ -181,6 +196,7 @@ final class HealthAccumulator {
                                 routing.shadow()),
                 deviceMemoryBytes,
                 events,
+                eventsDropped == 0 ? null : eventsDropped,
                 shadowCompared == 0
                         ? null
                         : new ModelHealth.Shadow(

@@ -54,7 +54,22 @@ public final class JobConfig implements Serializable {
     public static final String DELIVERY = "delivery";
     public static final String CHECKPOINT_INTERVAL_MS = "checkpoint.interval-ms";
     public static final String TRANSACTIONAL_ID_PREFIX = "transactional-id-prefix";
+    public static final String DEAD_LETTERS_MAX_VALUE_BYTES = "dead-letters.max-value-bytes";
+    public static final String OUTPUT_MAX_RECORD_BYTES = "output.max-record-bytes";
+    public static final String LABELS_MAX_BYTES = "labels.max-bytes";
+    public static final String LABELS_JOIN_FRACTION = "labels.join-fraction";
+    public static final String CONTROL_MAX_BYTES = "control.max-bytes";
+    public static final String CONTROL_MAX_PENDING = "control.max-pending";
+    public static final String REVIEW_TIMESTAMP_MAX_AGE_MS = "review.timestamp-max-age-ms";
+    public static final String STATE_BACKEND = "state.backend";
+    public static final String RESTART_MAX_FAILURES = "restart.max-failures";
+    public static final String RESTART_INTERVAL_MS = "restart.interval-ms";
+    public static final String RESTART_DELAY_MS = "restart.delay-ms";
     public static final String KAFKA_PREFIX = "kafka.";
+
+    /** Room in an output record for everything besides a dead letter's value or a sample's text. */
+    static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
+
     private static final String CONFIG_FILE = "config";
 
     private static final Map<String, String> DEFAULTS = defaults();
@@ -99,6 +114,17 @@ public final class JobConfig implements Serializable {
         d.put(DELIVERY, "exactly-once");
         d.put(CHECKPOINT_INTERVAL_MS, "2000");
         d.put(TRANSACTIONAL_ID_PREFIX, "sentiflow");
+        d.put(DEAD_LETTERS_MAX_VALUE_BYTES, "65536");
+        d.put(OUTPUT_MAX_RECORD_BYTES, "1048576");
+        d.put(LABELS_MAX_BYTES, "16384");
+        d.put(LABELS_JOIN_FRACTION, "0.01");
+        d.put(CONTROL_MAX_BYTES, "16384");
+        d.put(CONTROL_MAX_PENDING, "100");
+        d.put(REVIEW_TIMESTAMP_MAX_AGE_MS, "600000");
+        d.put(STATE_BACKEND, "hashmap");
+        d.put(RESTART_MAX_FAILURES, "10");
+        d.put(RESTART_INTERVAL_MS, "600000");
+        d.put(RESTART_DELAY_MS, "5000");
         return d;
     }
 
@@ -219,6 +245,38 @@ public final class JobConfig implements Serializable {
             oneOf(STARTING_OFFSETS, "earliest", "latest", "committed", "timestamp:<epoch-ms>");
         }
         oneOf(BOUNDED, "true", "false");
+        positive(DEAD_LETTERS_MAX_VALUE_BYTES);
+        positive(OUTPUT_MAX_RECORD_BYTES);
+        positive(LABELS_MAX_BYTES);
+        positive(CONTROL_MAX_BYTES);
+        positive(CONTROL_MAX_PENDING);
+        positive(REVIEW_TIMESTAMP_MAX_AGE_MS);
+        positive(RESTART_INTERVAL_MS);
+        if (restartMaxFailures() < 0) {
+            throw new IllegalArgumentException(RESTART_MAX_FAILURES + " must be >= 0");
+        }
+        if (restartDelayMs() < 0) {
+            throw new IllegalArgumentException(RESTART_DELAY_MS + " must be >= 0");
+        }
+        if (!(labelsJoinFraction() >= 0 && labelsJoinFraction() <= 1)) {
+            throw new IllegalArgumentException(LABELS_JOIN_FRACTION + " must be in [0, 1]");
+        }
+        oneOf(STATE_BACKEND, "hashmap", "rocksdb");
+        // Every record the job writes must fit in one producer request: a dead letter's value is
+        // base64 (4/3 of its bytes), a sample carries its review's text, JSON-escaped.
+        long deadLetter = 4L * deadLetterMaxValueBytes() / 3 + RECORD_OVERHEAD_BYTES;
+        if (deadLetter > outputMaxRecordBytes()) {
+            throw new IllegalArgumentException(
+                    DEAD_LETTERS_MAX_VALUE_BYTES
+                            + " "
+                            + deadLetterMaxValueBytes()
+                            + " makes dead letters of up to "
+                            + deadLetter
+                            + " bytes, more than "
+                            + OUTPUT_MAX_RECORD_BYTES
+                            + " "
+                            + outputMaxRecordBytes());
+        }
     }
 
     private void positive(String key) {
@@ -254,6 +312,71 @@ public final class JobConfig implements Serializable {
             throw new IllegalArgumentException(
                     key + " must be a number, got '" + values.get(key) + "'");
         }
+    }
+
+    /** The most bytes of an input record a dead letter keeps; longer ones are cut. */
+    public int deadLetterMaxValueBytes() {
+        return (int) longValue(DEAD_LETTERS_MAX_VALUE_BYTES);
+    }
+
+    /**
+     * The largest record the job writes: every sink's producer {@code max.request.size}. The output
+     * topics' {@code max.message.bytes} must be at least this (checked at start).
+     */
+    public int outputMaxRecordBytes() {
+        return (int) longValue(OUTPUT_MAX_RECORD_BYTES);
+    }
+
+    /** Label records larger than this are dead-lettered unread. */
+    public int labelsMaxBytes() {
+        return (int) longValue(LABELS_MAX_BYTES);
+    }
+
+    /**
+     * The share of unlabelled predictions (chosen by a hash of the review id) that wait for a
+     * label, besides the reviews sent to review-samples, which always do.
+     */
+    public double labelsJoinFraction() {
+        return doubleValue(LABELS_JOIN_FRACTION);
+    }
+
+    /** Control records larger than this are dead-lettered unread. */
+    public int controlMaxBytes() {
+        return (int) longValue(CONTROL_MAX_BYTES);
+    }
+
+    /** The most control commands waiting to apply per subtask; more are refused. */
+    public int controlMaxPending() {
+        return (int) longValue(CONTROL_MAX_PENDING);
+    }
+
+    /**
+     * On a topic with producer (CreateTime) timestamps: a timestamp older than this, or in the
+     * future, is not believed; latency is then measured from when the job read the review.
+     */
+    public long reviewTimestampMaxAgeMs() {
+        return longValue(REVIEW_TIMESTAMP_MAX_AGE_MS);
+    }
+
+    /** {@code hashmap} (state on the heap) or {@code rocksdb} (state on local disk). */
+    public String stateBackend() {
+        return values.get(STATE_BACKEND);
+    }
+
+    /**
+     * The job fails for good after more failures than this within {@link #restartIntervalMs}; 0: at
+     * the first failure.
+     */
+    public int restartMaxFailures() {
+        return (int) longValue(RESTART_MAX_FAILURES);
+    }
+
+    public long restartIntervalMs() {
+        return longValue(RESTART_INTERVAL_MS);
+    }
+
+    public long restartDelayMs() {
+        return longValue(RESTART_DELAY_MS);
     }
 
     public String samplesTopic() {

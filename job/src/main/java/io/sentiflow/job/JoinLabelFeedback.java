@@ -2,94 +2,107 @@ package io.sentiflow.job;
 
 import io.sentiflow.schemas.Labels;
 import io.sentiflow.schemas.ReviewLabel;
+import java.time.Duration;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
  * Joins the job's predictions with true labels from the review-labels topic, by review id,
- * whichever comes first. Each side waits at most {@code ttlMs} of processing time for the other;
- * then its state and timer are dropped, so memory stays bounded however many labels never come.
+ * whichever comes first. Only what can get a label waits ({@link LabelJoin}): the predictions the
+ * graph sends here (reviews sampled for labelling and a hashed fraction of the rest), and labels of
+ * that fraction that arrive before their prediction; any other label finds its prediction or is
+ * dropped and counted.
+ *
+ * <p>Each side waits at most {@code ttlMs} of processing time, enforced by state TTL rather than a
+ * timer per key: expired entries are never read, are cleaned up as records pass and are left out of
+ * full snapshots (on RocksDB by its compaction filter). So the state holds at most (reviews per
+ * second that may wait) × ttl entries of a version name and two booleans.
  */
 public final class JoinLabelFeedback
         extends KeyedCoProcessFunction<String, ScoredReview, ReviewLabel, LabelledPrediction> {
     private static final long serialVersionUID = 1L;
 
-    private final long ttlMs;
-    private transient ValueState<ScoredReview> prediction;
-    private transient ValueState<String> label;
-    private transient ValueState<Long> expiry;
+    /**
+     * What one waiting prediction or label costs in a checkpoint, at most: its key (a review id of
+     * usual length), the version name, a flag and the TTL's timestamp. Measured in {@code
+     * LabelJoinStateEndToEndTest}; ids near their 256-character limit cost more.
+     */
+    public static final long MAX_BYTES_PER_WAITING = 100;
 
-    public JoinLabelFeedback(long ttlMs) {
+    private final long ttlMs;
+    private final LabelJoin join;
+    private transient ValueState<PendingPrediction> prediction;
+    private transient ValueState<Boolean> label;
+    private transient Counter labelsUnmatched;
+
+    public JoinLabelFeedback(long ttlMs, LabelJoin join) {
         this.ttlMs = ttlMs;
+        this.join = join;
+    }
+
+    /** What a prediction leaves behind while it waits: its version and its label. A POJO. */
+    public static class PendingPrediction {
+        public String modelVersion;
+        public boolean positive;
+
+        public PendingPrediction() {}
+
+        PendingPrediction(String modelVersion, boolean positive) {
+            this.modelVersion = modelVersion;
+            this.positive = positive;
+        }
     }
 
     @Override
     public void open(OpenContext openContext) {
-        prediction =
-                getRuntimeContext()
-                        .getState(new ValueStateDescriptor<>("prediction", ScoredReview.class));
-        label = getRuntimeContext().getState(new ValueStateDescriptor<>("label", String.class));
-        expiry = getRuntimeContext().getState(new ValueStateDescriptor<>("expiry", Long.class));
+        StateTtlConfig ttl =
+                StateTtlConfig.newBuilder(Duration.ofMillis(ttlMs))
+                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                        .cleanupFullSnapshot()
+                        .cleanupIncrementally(10, true)
+                        .cleanupInRocksdbCompactFilter(1000)
+                        .build();
+        ValueStateDescriptor<PendingPrediction> predictionDescriptor =
+                new ValueStateDescriptor<>("prediction", PendingPrediction.class);
+        predictionDescriptor.enableTimeToLive(ttl);
+        ValueStateDescriptor<Boolean> labelDescriptor =
+                new ValueStateDescriptor<>("label", Boolean.class);
+        labelDescriptor.enableTimeToLive(ttl);
+        prediction = getRuntimeContext().getState(predictionDescriptor);
+        label = getRuntimeContext().getState(labelDescriptor);
+        labelsUnmatched = getRuntimeContext().getMetricGroup().counter("labelsUnmatched");
     }
 
     @Override
     public void processElement1(ScoredReview scored, Context ctx, Collector<LabelledPrediction> out)
             throws Exception {
-        String known = label.value();
+        Boolean known = label.value();
         if (known != null) {
-            emit(scored, known, ctx, out);
+            out.collect(new LabelledPrediction(scored.modelVersion, scored.score >= 0.5, known));
+            label.clear();
         } else {
-            prediction.update(scored);
-            waitForTheOtherSide(ctx);
+            prediction.update(new PendingPrediction(scored.modelVersion, scored.score >= 0.5));
         }
     }
 
     @Override
     public void processElement2(
             ReviewLabel feedback, Context ctx, Collector<LabelledPrediction> out) throws Exception {
-        ScoredReview known = prediction.value();
+        boolean actual = Labels.POSITIVE.equals(feedback.label());
+        PendingPrediction known = prediction.value();
         if (known != null) {
-            emit(known, feedback.label(), ctx, out);
+            out.collect(new LabelledPrediction(known.modelVersion, known.positive, actual));
+            prediction.clear();
+        } else if (join.waitsForPrediction(feedback.reviewId())) {
+            label.update(actual);
         } else {
-            label.update(feedback.label());
-            waitForTheOtherSide(ctx);
+            labelsUnmatched.inc();
         }
-    }
-
-    private void waitForTheOtherSide(Context ctx) throws Exception {
-        if (expiry.value() == null) {
-            long at = ctx.timerService().currentProcessingTime() + ttlMs;
-            ctx.timerService().registerProcessingTimeTimer(at);
-            expiry.update(at);
-        }
-    }
-
-    private void emit(
-            ScoredReview scored, String trueLabel, Context ctx, Collector<LabelledPrediction> out)
-            throws Exception {
-        out.collect(
-                new LabelledPrediction(
-                        scored.modelVersion,
-                        scored.score >= 0.5,
-                        Labels.POSITIVE.equals(trueLabel)));
-        Long at = expiry.value();
-        if (at != null) {
-            ctx.timerService().deleteProcessingTimeTimer(at);
-        }
-        clear();
-    }
-
-    @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<LabelledPrediction> out) {
-        clear();
-    }
-
-    private void clear() {
-        prediction.clear();
-        label.clear();
-        expiry.clear();
     }
 }

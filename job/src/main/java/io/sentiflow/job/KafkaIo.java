@@ -48,7 +48,8 @@ public final class KafkaIo {
                         .setBootstrapServers(config.bootstrapServers())
                         .setTopics(topic)
                         .setGroupId(config.groupId())
-                        .setDeserializer(new KafkaRecordDeserializer())
+                        .setDeserializer(
+                                new KafkaRecordDeserializer(config.reviewTimestampMaxAgeMs()))
                         .setProperties(config.kafkaProperties())
                         .setProperty("isolation.level", "read_committed")
                         .setStartingOffsets(start);
@@ -119,6 +120,9 @@ public final class KafkaIo {
             JobConfig config, KafkaRecordSerializationSchema<T> serializer, String name) {
         Properties producer = config.kafkaProperties();
         producer.putIfAbsent("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
+        // Every record the job writes is bounded by this (dead letters cut their values, health
+        // records their event lists, samples too large are not sent); JobConfig checks the sums.
+        producer.setProperty("max.request.size", String.valueOf(config.outputMaxRecordBytes()));
         return KafkaSink.<T>builder()
                 .setBootstrapServers(config.bootstrapServers())
                 .setKafkaProducerConfig(producer)

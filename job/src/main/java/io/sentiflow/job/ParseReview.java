@@ -18,11 +18,13 @@ public final class ParseReview extends ProcessFunction<KafkaRecord, ParsedReview
     private static final long serialVersionUID = 1L;
 
     private final int maxBytes;
+    private final DeadLetters deadLetters;
     private transient Counter received;
     private transient Counter rejected;
 
-    public ParseReview(int maxBytes) {
+    public ParseReview(int maxBytes, DeadLetters deadLetters) {
         this.maxBytes = maxBytes;
+        this.deadLetters = deadLetters;
     }
 
     @Override
@@ -57,6 +59,6 @@ public final class ParseReview extends ProcessFunction<KafkaRecord, ParsedReview
 
     private void reject(Context ctx, KafkaRecord record, DeadLetter.Reason reason, String message) {
         rejected.inc();
-        ctx.output(DeadLetters.TAG, DeadLetters.of(record, reason, message));
+        ctx.output(DeadLetters.TAG, deadLetters.letter(record, reason, message));
     }
 }

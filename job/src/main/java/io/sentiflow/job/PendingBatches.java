@@ -13,6 +13,7 @@ final class PendingBatches {
     private final int[] upperBounds;
     private final List<List<TokenizedReview>> batches = new ArrayList<>();
     private final long[] oldestArrival;
+    private final long[] generation;
     private int total;
 
     /** Length classes doubling from 16 tokens up to {@code maxLength} (the last one open-ended). */
@@ -24,6 +25,7 @@ final class PendingBatches {
         bounds.add(Integer.MAX_VALUE);
         upperBounds = bounds.stream().mapToInt(Integer::intValue).toArray();
         oldestArrival = new long[upperBounds.length];
+        generation = new long[upperBounds.length];
         for (int i = 0; i < upperBounds.length; i++) {
             batches.add(new ArrayList<>());
         }
@@ -67,10 +69,16 @@ final class PendingBatches {
         return oldestArrival[lengthClass];
     }
 
+    /** How many batches of a class have left: a timer for an earlier batch is stale. */
+    long generation(int lengthClass) {
+        return generation[lengthClass];
+    }
+
     /** Removes and returns a class's open batch. */
     List<TokenizedReview> take(int lengthClass) {
         List<TokenizedReview> batch = batches.get(lengthClass);
         batches.set(lengthClass, new ArrayList<>());
+        generation[lengthClass]++;
         total -= batch.size();
         return batch;
     }

@@ -24,7 +24,6 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledFuture;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -89,6 +88,10 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     private static final String TABLE_KEY = "table";
     private static final String PENDING_KEY = "pending";
     private static final long LOAD_POLL_MS = 10;
+
+    /** Room for a sample record's key and headers. */
+    private static final int SAMPLE_KEY_ROOM = 2048;
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /**
@@ -106,6 +109,10 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
      * @param windowMs the drift window (the health window)
      * @param driftThreshold a window's PSI above this sends its sample to {@link #SAMPLES}
      * @param driftSamples the most reviews sampled per version per window; 0 samples none
+     * @param deadLetters how rejected reviews and commands are written
+     * @param controlMaxBytes control records larger than this are refused unread
+     * @param controlMaxPending the most commands waiting to apply; more are refused
+     * @param maxRecordBytes the largest record a sink may write: larger samples are not sent
      */
     public record Settings(
             String device,
@@ -116,7 +123,11 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
             int maxLoaded,
             long windowMs,
             double driftThreshold,
-            int driftSamples)
+            int driftSamples,
+            DeadLetters deadLetters,
+            int controlMaxBytes,
+            int controlMaxPending,
+            int maxRecordBytes)
             implements Serializable {
         public Settings {
             if (maxLoaded < 3) {
@@ -137,11 +148,28 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
                     config.modelMaxLoaded(),
                     config.healthWindowMs(),
                     config.healthDriftThreshold(),
-                    config.samplesDriftMax());
+                    config.samplesDriftMax(),
+                    DeadLetters.of(config),
+                    config.controlMaxBytes(),
+                    config.controlMaxPending(),
+                    config.outputMaxRecordBytes());
         }
 
         public static Settings of(String device, int maxSize, long maxDelayMs) {
-            return new Settings(device, maxSize, maxDelayMs, 0, 0, 3, 10_000, 0.2, 0);
+            return new Settings(
+                    device,
+                    maxSize,
+                    maxDelayMs,
+                    0,
+                    0,
+                    3,
+                    10_000,
+                    0.2,
+                    0,
+                    new DeadLetters(DeadLetter.DEFAULT_MAX_VALUE_BYTES),
+                    16 * 1024,
+                    100,
+                    1024 * 1024);
         }
     }
 
@@ -157,7 +185,6 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     private transient RoutingTable table;
     private transient Map<String, LoadedModel> models;
     private transient Map<String, PendingBatches> pending;
-    private transient Map<String, ScheduledFuture<?>[]> delayTimers;
     private transient Map<String, DriftWindow> driftWindows;
     private transient ArrayDeque<Command> commands;
     private transient List<KafkaRecord> restoredCommands;
@@ -169,6 +196,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     private transient Counter scoringErrors;
     private transient Counter commandsApplied;
     private transient Counter commandsRefused;
+    private transient Counter samplesTooLarge;
     private transient Histogram batchSizes;
     private transient Histogram waitMillis;
     private transient Histogram inferenceMillis;
@@ -213,7 +241,6 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         deviceName = chosenDevice.toString();
         models = new LinkedHashMap<>();
         pending = new HashMap<>();
-        delayTimers = new HashMap<>();
         driftWindows = new HashMap<>();
         commands = new ArrayDeque<>();
         loader =
@@ -230,19 +257,8 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
             table = RoutingTable.initial(catalog.initialVersion());
         }
         // At start the routed versions load on the task thread: nothing flows before they are in.
-        for (String version : new ArrayList<>(table.versions())) {
-            try {
-                models.put(version, loadVersion(version));
-            } catch (IOException e) {
-                if (version.equals(table.production())) {
-                    throw new IOException(
-                            "cannot load the production model " + version + ": " + e.getMessage(),
-                            e);
-                }
-                LOG.warn("routed version {} no longer loads, routing around it: {}", version, e);
-                table = withoutVersion(table, version);
-            }
-        }
+        List<String> refusedAtStart = new ArrayList<>();
+        loadRoutedVersions(refusedAtStart);
         LOG.info(
                 "subtask {} scores on {} with routing {}",
                 subtask,
@@ -257,6 +273,9 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
                             for (LoadedModel model : models.values()) {
                                 event(ModelEvent.Type.LOADED, model.version(), null, loaded(model));
                             }
+                            for (String refusal : refusedAtStart) {
+                                event(ModelEvent.Type.REFUSED, null, null, refusal);
+                            }
                             event(
                                     ModelEvent.Type.ROUTED,
                                     table.production(),
@@ -268,6 +287,68 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         }
         restoredCommands = null;
         scheduleDriftWindow(now);
+    }
+
+    /**
+     * Loads every version of the routing table. A canary or shadow that no longer loads (retired,
+     * changed, registry unreachable) is routed around; a production version that does not load
+     * hands over to its rollback target when that loads, else the job fails with the reason (and
+     * the restart strategy bounds how often it tries again).
+     *
+     * @param refused collects what was refused, for model events
+     */
+    private void loadRoutedVersions(List<String> refused) throws IOException {
+        for (String version : new ArrayList<>(table.versions())) {
+            try {
+                models.put(version, loadVersion(version));
+            } catch (IOException | RuntimeException e) {
+                if (!version.equals(table.production())) {
+                    LOG.warn(
+                            "routed version {} no longer loads, routing around it: {}", version, e);
+                    refused.add(version + " no longer loads, routed around: " + e.getMessage());
+                    table = withoutVersion(table, version);
+                    continue;
+                }
+                String fallback = table.rollbackTarget();
+                if (fallback == null) {
+                    throw new IOException(
+                            "cannot load the production model "
+                                    + version
+                                    + " and there is no earlier production version to fall back"
+                                    + " to: "
+                                    + e.getMessage()
+                                    + (refused.isEmpty() ? "" : "; before: " + refused),
+                            e);
+                }
+                LOG.error(
+                        "production version {} does not load; falling back to {}: {}",
+                        version,
+                        fallback,
+                        e.toString());
+                refused.add(
+                        "production "
+                                + version
+                                + " does not load, fell back to "
+                                + fallback
+                                + ": "
+                                + e.getMessage());
+                try {
+                    table =
+                            table.apply(
+                                    new ModelControl(
+                                            "fallback-at-start",
+                                            ModelControl.Action.ROLLBACK,
+                                            null,
+                                            null,
+                                            "sentiflow",
+                                            null));
+                } catch (RoutingTable.NotApplicable impossible) {
+                    throw new IllegalStateException(impossible);
+                }
+                loadRoutedVersions(refused);
+                return;
+            }
+        }
     }
 
     /** Closes the drift windows at the next multiple of the window length (as health does). */
@@ -301,6 +382,7 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         scoringErrors = getMetricGroup().counter("scoringErrors");
         commandsApplied = getMetricGroup().counter("controlCommandsApplied");
         commandsRefused = getMetricGroup().counter("controlCommandsRefused");
+        samplesTooLarge = getMetricGroup().counter("samplesTooLarge");
         batchSizes = getMetricGroup().histogram("batchSize", histogram());
         waitMillis = getMetricGroup().histogram("batchWaitMillis", histogram());
         inferenceMillis = getMetricGroup().histogram("inferenceMillis", histogram());
@@ -340,22 +422,18 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         review.modelVersion = version;
         PendingBatches batches =
                 pending.computeIfAbsent(version, v -> new PendingBatches(model.maxLength()));
-        ScheduledFuture<?>[] timers =
-                delayTimers.computeIfAbsent(
-                        version, v -> new ScheduledFuture<?>[batches.classCount()]);
         long now = getProcessingTimeService().getCurrentProcessingTime();
         int lengthClass = batches.add(review, now);
         if (batches.size(lengthClass) >= settings.maxSize()) {
             flush(version, lengthClass);
         } else if (batches.size(lengthClass) == 1) {
-            timers[lengthClass] =
-                    getProcessingTimeService()
-                            .registerTimer(
-                                    now + settings.maxDelayMs(),
-                                    time -> {
-                                        timers[lengthClass] = null;
-                                        flush(version, lengthClass);
-                                    });
+            // Never cancelled: a batch that leaves earlier makes its timer stale, and a stale timer
+            // does nothing (a cancelled one whose mail was already queued would run anyway).
+            long opened = batches.generation(lengthClass);
+            getProcessingTimeService()
+                    .registerTimer(
+                            now + settings.maxDelayMs(),
+                            time -> onDelay(batches, version, lengthClass, opened));
         }
     }
 
@@ -399,16 +477,21 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         }
     }
 
+    /**
+     * A batch's delay ran out. The timer may be stale: its batch may have left already (full, or
+     * flushed before a barrier or a routing change), and its version may even be unloaded since;
+     * then it does nothing.
+     */
+    private void onDelay(PendingBatches batches, String version, int lengthClass, long opened) {
+        if (pending.get(version) == batches && batches.generation(lengthClass) == opened) {
+            flush(version, lengthClass);
+        }
+    }
+
     private void flush(String version, int lengthClass) {
         PendingBatches batches = pending.get(version);
-        if (batches.size(lengthClass) == 0) {
+        if (batches == null || batches.size(lengthClass) == 0) {
             return;
-        }
-        ScheduledFuture<?>[] timers = delayTimers.get(version);
-        if (timers[lengthClass] != null) {
-            // The batch leaves before its delay ran out: its timer must not flush the next one.
-            timers[lengthClass].cancel(false);
-            timers[lengthClass] = null;
         }
         long startMillis = getProcessingTimeService().getCurrentProcessingTime();
         waitMillis.update(Math.max(0, startMillis - batches.oldestArrival(lengthClass)));
@@ -522,12 +605,12 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         for (int id : review.tokenIds) {
             result.unknownTokens += id == Vocabulary.UNK ? 1 : 0;
         }
-        output.collect(new StreamRecord<>(result));
         boolean uncertain =
                 settings.sampleBand() > 0 && Math.abs(score - 0.5) <= settings.sampleBand();
         if (uncertain) {
-            sample(review, score, model.version(), "uncertain");
+            result.sampled = sample(review, score, model.version(), "uncertain");
         }
+        output.collect(new StreamRecord<>(result));
         driftWindows
                 .computeIfAbsent(
                         model.version(),
@@ -539,19 +622,21 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
                 .add(review, score, !uncertain);
     }
 
-    private void sample(TokenizedReview review, float score, String version, String reason) {
+    /** Sends a review to {@link #SAMPLES}; false when it would not fit in a Kafka record. */
+    private boolean sample(TokenizedReview review, float score, String version, String reason) {
         // The text is read back from the original record only for the few reviews sampled.
         String text = Json.review(review.source.value).text();
-        output.collect(
-                SAMPLES,
-                new StreamRecord<>(
-                        new ReviewSample(
-                                review.id,
-                                text,
-                                score,
-                                version,
-                                System.currentTimeMillis(),
-                                reason)));
+        ReviewSample sample =
+                new ReviewSample(
+                        review.id, text, score, version, System.currentTimeMillis(), reason);
+        // JSON escaping can make a sample several times its review's size: one that would not fit
+        // in a Kafka record is counted, not sent (its review was scored as usual).
+        if (Json.toBytes(sample).length + SAMPLE_KEY_ROOM > settings.maxRecordBytes()) {
+            samplesTooLarge.inc();
+            return false;
+        }
+        output.collect(SAMPLES, new StreamRecord<>(sample));
+        return true;
     }
 
     private void reject(TokenizedReview review, String message) {
@@ -559,7 +644,8 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
         output.collect(
                 DeadLetters.TAG,
                 new StreamRecord<>(
-                        DeadLetters.of(review.source, DeadLetter.Reason.SCORING_ERROR, message)));
+                        settings.deadLetters()
+                                .letter(review.source, DeadLetter.Reason.SCORING_ERROR, message)));
     }
 
     // ---------------------------------------------------------------- control
@@ -570,11 +656,32 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
     }
 
     private void enqueue(KafkaRecord record) {
+        if (record.value != null && record.value.length > settings.controlMaxBytes()) {
+            refuse(
+                    record,
+                    null,
+                    DeadLetter.Reason.RECORD_TOO_LARGE,
+                    "control record has "
+                            + record.value.length
+                            + " bytes, more than control.max-bytes "
+                            + settings.controlMaxBytes());
+            return;
+        }
         ModelControl control;
         try {
             control = Json.modelControl(record.value);
         } catch (ContractViolation violation) {
             refuse(record, null, violation.reason(), violation.getMessage());
+            return;
+        }
+        if (commands.size() >= settings.controlMaxPending()) {
+            refuse(
+                    record,
+                    control,
+                    DeadLetter.Reason.COMMAND_NOT_APPLICABLE,
+                    commands.size()
+                            + " commands are already waiting (control.max-pending); send it again"
+                            + " once they have applied");
             return;
         }
         commands.add(new Command(control, record));
@@ -715,7 +822,6 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
                 entry.getValue().close();
                 it.remove();
                 pending.remove(version);
-                delayTimers.remove(version);
                 event(ModelEvent.Type.UNLOADED, version, control, "no longer routed");
             }
         }
@@ -742,7 +848,8 @@ public final class ScoreBatch extends AbstractStreamOperator<ScoredReview>
                 message);
         if (subtask == 0) {
             output.collect(
-                    DeadLetters.TAG, new StreamRecord<>(DeadLetters.of(source, reason, message)));
+                    DeadLetters.TAG,
+                    new StreamRecord<>(settings.deadLetters().letter(source, reason, message)));
             event(ModelEvent.Type.REFUSED, version, control, reason + ": " + message);
         }
     }

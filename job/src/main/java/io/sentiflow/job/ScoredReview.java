@@ -17,6 +17,9 @@ public class ScoredReview {
     public int tokens;
     public int unknownTokens;
 
+    /** Whether the review was also sent to review-samples for labelling. */
+    public boolean sampled;
+
     public ScoredReview() {}
 
     public Sentiment toSentiment() {

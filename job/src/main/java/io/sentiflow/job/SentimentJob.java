@@ -5,12 +5,16 @@ import io.sentiflow.schemas.ModelHealth;
 import io.sentiflow.schemas.ReviewLabel;
 import io.sentiflow.schemas.ReviewSample;
 import io.sentiflow.schemas.Sentiment;
+import java.time.Duration;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -54,8 +58,13 @@ public final class SentimentJob {
         this.samples = samples;
     }
 
-    /** The job with the production Kafka source and sinks described by {@code config}. */
+    /**
+     * The job with the production Kafka source and sinks described by {@code config}, after
+     * checking that its topics exist and take its largest records: a missing topic fails here,
+     * once, with what to do, instead of a restart loop in the running job.
+     */
     public static SentimentJob fromConfig(JobConfig config) {
+        TopicCheck.requireTopics(config);
         return new SentimentJob(
                 config,
                 KafkaIo.reviewSource(config),
@@ -91,15 +100,19 @@ public final class SentimentJob {
         }
         // Exactly-once output needs checkpoints: the Kafka sink commits its transactions on them.
         env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
+        env.configure(runtimeSettings(config));
+        DeadLetters rejections = DeadLetters.of(config);
 
         SingleOutputStreamOperator<ParsedReview> parsed =
                 env.fromSource(source, WatermarkStrategy.noWatermarks(), "reviews")
                         .uid("reviews-source")
-                        .process(new ParseReview(config.reviewMaxBytes()))
+                        .process(new ParseReview(config.reviewMaxBytes(), rejections))
                         .uid("parse-review")
                         .name("ParseReview");
         SingleOutputStreamOperator<TokenizedReview> tokenized =
-                parsed.process(new TokenizeReview()).uid("tokenize-review").name("TokenizeReview");
+                parsed.process(new TokenizeReview(rejections))
+                        .uid("tokenize-review")
+                        .name("TokenizeReview");
         // Routing commands reach every scoring subtask; the routing table is broadcast state.
         DataStream<KafkaRecord> commands =
                 env.fromSource(control, WatermarkStrategy.noWatermarks(), "model-control")
@@ -131,7 +144,7 @@ public final class SentimentJob {
         SingleOutputStreamOperator<ReviewLabel> feedback =
                 env.fromSource(labels, WatermarkStrategy.noWatermarks(), "review-labels")
                         .uid("labels-source")
-                        .process(new ParseLabel())
+                        .process(new ParseLabel(config.labelsMaxBytes(), rejections))
                         .uid("parse-label")
                         .name("ParseLabel");
         SingleOutputStreamOperator<DeadLetter> rejected =
@@ -145,13 +158,15 @@ public final class SentimentJob {
                         .name("CountDeadLetters");
         rejected.sinkTo(deadLetters).uid("dead-letters-sink").name("dead-letters");
 
+        // Only predictions that can get a label wait for one: the label join's state stays bounded.
+        LabelJoin join = LabelJoin.of(config);
         SingleOutputStreamOperator<LabelledPrediction> joined =
-                scored.filter(review -> review.label == null)
+                scored.filter(join::waitsForLabel)
                         .uid("unlabelled")
-                        .name("Unlabelled")
+                        .name("AwaitsLabel")
                         .keyBy(review -> review.reviewId)
                         .connect(feedback.keyBy(ReviewLabel::reviewId))
-                        .process(new JoinLabelFeedback(config.labelsTtlMs()))
+                        .process(new JoinLabelFeedback(config.labelsTtlMs(), join))
                         .uid("join-label-feedback")
                         .name("JoinLabelFeedback");
 
@@ -199,6 +214,31 @@ public final class SentimentJob {
                 .setParallelism(1)
                 .uid("health-sink")
                 .name("model-health");
+    }
+
+    /**
+     * What the job sets on Flink for itself: a bounded restart strategy (failure rate), so a
+     * failure that repeats — a production model that no longer loads, say — ends the job instead of
+     * looping, and the state backend.
+     */
+    static Configuration runtimeSettings(JobConfig config) {
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, config.stateBackend());
+        if (config.restartMaxFailures() == 0) {
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+            return conf;
+        }
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "failure-rate");
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_MAX_FAILURES_PER_INTERVAL,
+                config.restartMaxFailures());
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_FAILURE_RATE_INTERVAL,
+                Duration.ofMillis(config.restartIntervalMs()));
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_DELAY,
+                Duration.ofMillis(config.restartDelayMs()));
+        return conf;
     }
 
     /** One input of the health aggregation, with its stable uid and name. */

@@ -19,7 +19,12 @@ public final class TokenizeReview extends ProcessFunction<ParsedReview, Tokenize
     /** The most tokens passed on per review; a model may read at most this many. */
     public static final int MAX_TOKENS = 4096;
 
+    private final DeadLetters deadLetters;
     private transient Tokenizer tokenizer;
+
+    public TokenizeReview(DeadLetters deadLetters) {
+        this.deadLetters = deadLetters;
+    }
 
     @Override
     public void open(OpenContext openContext) {
@@ -32,7 +37,7 @@ public final class TokenizeReview extends ProcessFunction<ParsedReview, Tokenize
         if (tokens.isEmpty()) {
             ctx.output(
                     DeadLetters.TAG,
-                    DeadLetters.of(
+                    deadLetters.letter(
                             review.source,
                             DeadLetter.Reason.EMPTY_TEXT,
                             "review has no words once markup and whitespace are removed"));

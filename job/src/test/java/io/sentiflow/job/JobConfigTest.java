@@ -86,4 +86,54 @@ class JobConfigTest {
                                 .startingOffsets())
                 .isEqualTo("timestamp:1700000000000");
     }
+
+    @Test
+    void everyRecordTheJobWritesShouldFitTheConfiguredRecordSize() throws IOException {
+        JobConfig defaults = JobConfig.fromArgs();
+        assertThat(defaults.deadLetterMaxValueBytes()).isEqualTo(65536);
+        assertThat(defaults.outputMaxRecordBytes()).isEqualTo(1048576);
+        assertThatThrownBy(() -> JobConfig.fromArgs("--dead-letters.max-value-bytes", "1000000"))
+                .hasMessageContaining("more than output.max-record-bytes 1048576");
+        assertThat(
+                        JobConfig.fromArgs(
+                                        "--dead-letters.max-value-bytes",
+                                        "1000000",
+                                        "--output.max-record-bytes",
+                                        "2000000")
+                                .deadLetterMaxValueBytes())
+                .isEqualTo(1000000);
+        assertThatThrownBy(() -> JobConfig.fromArgs("--labels.join-fraction", "1.5"))
+                .hasMessageContaining("labels.join-fraction must be in [0, 1]");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--state.backend", "memory"))
+                .hasMessageContaining("hashmap|rocksdb");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--control.max-pending", "0"))
+                .hasMessageContaining("must be positive");
+        assertThat(
+                        SentimentJob.runtimeSettings(
+                                        JobConfig.fromArgs("--restart.max-failures", "0"))
+                                .toMap())
+                .containsEntry("restart-strategy.type", "none");
+        assertThat(SentimentJob.runtimeSettings(defaults).toMap())
+                .containsEntry("restart-strategy.type", "failure-rate")
+                .containsEntry("restart-strategy.failure-rate.max-failures-per-interval", "10")
+                .containsEntry("state.backend.type", "hashmap");
+    }
+
+    @Test
+    void aProducersTimestampShouldBeBelievedOnlyWhenPlausible() {
+        KafkaRecordDeserializer deserializer = new KafkaRecordDeserializer(60_000);
+        long now = 1_000_000_000L;
+        var create = org.apache.kafka.common.record.TimestampType.CREATE_TIME;
+        var append = org.apache.kafka.common.record.TimestampType.LOG_APPEND_TIME;
+        assertThat(deserializer.believableTimestamp(now - 5_000, create, now))
+                .isEqualTo(now - 5_000);
+        assertThat(deserializer.believableTimestamp(0, create, now)).as("from 1970").isEqualTo(now);
+        assertThat(deserializer.believableTimestamp(-1, create, now)).as("none").isEqualTo(now);
+        assertThat(deserializer.believableTimestamp(now + 86_400_000, create, now))
+                .as("from tomorrow")
+                .isEqualTo(now);
+        assertThat(deserializer.believableTimestamp(now - 3_600_000, append, now))
+                .as("the broker's own clock is believed")
+                .isEqualTo(now - 3_600_000);
+    }
 }

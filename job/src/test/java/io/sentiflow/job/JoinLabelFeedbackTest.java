@@ -3,6 +3,7 @@ package io.sentiflow.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sentiflow.schemas.ReviewLabel;
+import java.util.stream.IntStream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -14,33 +15,40 @@ class JoinLabelFeedbackTest {
 
     private static KeyedTwoInputStreamOperatorTestHarness<
                     String, ScoredReview, ReviewLabel, LabelledPrediction>
-            harness() throws Exception {
+            harness(double fraction) throws Exception {
         var harness =
                 new KeyedTwoInputStreamOperatorTestHarness<
                         String, ScoredReview, ReviewLabel, LabelledPrediction>(
-                        new KeyedCoProcessOperator<>(new JoinLabelFeedback(TTL)),
+                        new KeyedCoProcessOperator<>(
+                                new JoinLabelFeedback(TTL, new LabelJoin(fraction))),
                         r -> r.reviewId,
                         ReviewLabel::reviewId,
                         Types.STRING);
         harness.setProcessingTime(0);
+        harness.setStateTtlProcessingTime(0);
         harness.open();
         return harness;
     }
 
-    private static StreamRecord<ScoredReview> scored(String id, double score) {
+    private static ScoredReview review(String id, double score) {
         ScoredReview review = new ScoredReview();
         review.reviewId = id;
         review.score = score;
         review.modelVersion = "m@1";
-        return new StreamRecord<>(review);
+        return review;
+    }
+
+    private static StreamRecord<ScoredReview> scored(String id, double score) {
+        return new StreamRecord<>(review(id, score));
     }
 
     @Test
     void aLabelShouldMeetThePredictionWhicheverComesFirstAndLeaveNothingBehind() throws Exception {
-        try (var harness = harness()) {
+        try (var harness = harness(1.0)) {
             harness.processElement1(scored("a", 0.9));
             assertThat(harness.extractOutputValues()).isEmpty();
             assertThat(harness.numKeyedStateEntries()).isPositive();
+            assertThat(harness.numProcessingTimeTimers()).as("state TTL, no timers").isZero();
             harness.processElement2(new StreamRecord<>(ReviewLabel.of("a", "negative")));
             harness.processElement2(new StreamRecord<>(ReviewLabel.of("b", "positive")));
             harness.processElement1(scored("b", 0.2));
@@ -59,18 +67,63 @@ class JoinLabelFeedbackTest {
     }
 
     @Test
-    void stateShouldBeClearedWhenTheOtherSideDoesNotComeWithinTheTtl() throws Exception {
-        try (var harness = harness()) {
+    void whatWaitsLongerThanTheTtlShouldNeverJoinAndBeCleanedUp() throws Exception {
+        try (var harness = harness(1.0)) {
             harness.processElement1(scored("never-labelled", 0.7));
             harness.processElement2(new StreamRecord<>(ReviewLabel.of("never-scored", "positive")));
-            assertThat(harness.numKeyedStateEntries()).isPositive();
-            harness.setProcessingTime(TTL - 1);
-            assertThat(harness.numKeyedStateEntries()).isPositive();
-            harness.setProcessingTime(TTL);
-            assertThat(harness.numKeyedStateEntries()).isZero();
-            assertThat(harness.numProcessingTimeTimers()).isZero();
+            assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+            harness.setStateTtlProcessingTime(TTL - 1);
             harness.processElement1(scored("never-scored", 0.7));
-            assertThat(harness.extractOutputValues()).as("the expired label is gone").isEmpty();
+            assertThat(harness.extractOutputValues()).as("still within the TTL").hasSize(1);
+
+            harness.processElement2(new StreamRecord<>(ReviewLabel.of("late-scored", "positive")));
+            harness.setStateTtlProcessingTime(2 * TTL);
+            harness.processElement1(scored("late-scored", 0.7));
+            harness.processElement2(
+                    new StreamRecord<>(ReviewLabel.of("never-labelled", "positive")));
+            assertThat(harness.extractOutputValues()).as("the expired sides are gone").hasSize(1);
+            // Expired entries are cleaned up as records pass, not kept until read.
+            for (int i = 0; i < 5; i++) {
+                harness.processElement2(new StreamRecord<>(ReviewLabel.of("x" + i, "positive")));
+            }
+            harness.setStateTtlProcessingTime(4 * TTL);
+            for (int i = 0; i < 20; i++) {
+                harness.processElement1(scored("y" + i, 0.1));
+            }
+            assertThat(harness.numKeyedStateEntries())
+                    .as("only the last twenty predictions")
+                    .isEqualTo(20);
         }
+    }
+
+    @Test
+    void aLabelOutsideTheJoinedFractionShouldNotWaitForItsPrediction() throws Exception {
+        try (var harness = harness(0.0)) {
+            harness.processElement2(new StreamRecord<>(ReviewLabel.of("early", "positive")));
+            assertThat(harness.numKeyedStateEntries()).isZero();
+            // A prediction the graph sent (a sampled review) still meets its label.
+            harness.processElement1(scored("sampled", 0.52));
+            harness.processElement2(new StreamRecord<>(ReviewLabel.of("sampled", "negative")));
+            assertThat(harness.extractOutputValues()).hasSize(1);
+            assertThat(harness.numKeyedStateEntries()).isZero();
+        }
+    }
+
+    @Test
+    void theJoinedShareShouldBeTheConfiguredFractionPlusSampledReviews() {
+        LabelJoin join = new LabelJoin(0.01);
+        long waiting =
+                IntStream.range(0, 100_000)
+                        .filter(i -> join.waitsForLabel(review("review-" + i, 0.9)))
+                        .count();
+        assertThat(waiting).isBetween(850L, 1150L);
+        ScoredReview sampled = review("review-x", 0.5);
+        sampled.sampled = true;
+        assertThat(new LabelJoin(0).waitsForLabel(sampled)).isTrue();
+        ScoredReview labelled = review("review-y", 0.5);
+        labelled.label = "positive";
+        labelled.sampled = true;
+        assertThat(new LabelJoin(1).waitsForLabel(labelled)).as("it has its label").isFalse();
+        assertThat(new LabelJoin(1).waitsForLabel(review("any", 0.1))).isTrue();
     }
 }

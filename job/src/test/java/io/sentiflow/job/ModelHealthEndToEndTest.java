@@ -256,7 +256,8 @@ class ModelHealthEndToEndTest {
                             "{\"reviewId\": \"x\", \"label\": \"meh\"}"
                                     .getBytes(StandardCharsets.UTF_8)));
         }
-        runBounded(fixture, Map.of());
+        // Every prediction waits for its label here (the default joins 1 % and sampled reviews).
+        runBounded(fixture, Map.of(JobConfig.LABELS_JOIN_FRACTION, "1"));
         List<ModelHealth> records = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record :
                 KafkaClients.readUntil(

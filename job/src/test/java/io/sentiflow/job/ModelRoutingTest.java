@@ -294,4 +294,127 @@ class ModelRoutingTest {
             assertThat(loaded).containsExactlyInAnyOrder(V1, V2);
         }
     }
+
+    @Test
+    void aStaleDelayTimerAfterClearCanaryMidBatchShouldThrowNothingAndLoseNothing()
+            throws Exception {
+        try (var harness = ScoreBatchTest.harness(catalog, null)) {
+            harness.processElement2(command(ModelControl.Action.CANARY, V2, 100));
+            settle(harness);
+            long now = harness.getProcessingTime();
+            // One review opens a canary batch and its delay timer; the canary goes mid-batch.
+            harness.processElement1(ScoreBatchTest.review("mid-batch"));
+            harness.processElement2(command(ModelControl.Action.CLEAR_CANARY, null, null));
+            settle(harness);
+            assertThat(events(harness))
+                    .anySatisfy(
+                            e -> {
+                                assertThat(e.type).isEqualTo(ModelEvent.Type.UNLOADED);
+                                assertThat(e.modelVersion).isEqualTo(V2);
+                            });
+            // The batch's timer fires for a version that is gone: nothing happens.
+            harness.setProcessingTime(now + 1_000);
+            send(harness, "after-", 5);
+            harness.setProcessingTime(now + 2_000);
+            Map<String, String> versions = versionsById(harness);
+            assertThat(versions).hasSize(6).containsEntry("mid-batch", V2);
+            assertThat(versionsWithPrefix(harness, "after-"))
+                    .allSatisfy((id, v) -> assertThat(v).isEqualTo(V1));
+        }
+    }
+
+    @Test
+    void aProductionVersionThatNoLongerLoadsShouldFallBackToItsRollbackTarget(@TempDir Path other)
+            throws Exception {
+        ModelRegistry own = new ModelRegistry(other);
+        own.publish(TestModel.directory());
+        Path v2 = own.publish(TestModel.version2()).directory();
+        ModelCatalog ownCatalog = new ModelCatalog(null, V1, own.root().toString());
+        OperatorSubtaskState deployed;
+        try (var harness = ScoreBatchTest.harness(ownCatalog, null)) {
+            harness.processElement2(command(ModelControl.Action.DEPLOY, V2, null));
+            settle(harness);
+            harness.prepareSnapshotPreBarrier(1);
+            deployed = harness.snapshot(1, 1);
+        }
+        // Production's files change while the job is down: it falls back to version 1.
+        Files.write(v2.resolve("textcnn-0001.params"), new byte[] {1, 2, 3});
+        try (var restored = ScoreBatchTest.harness(ownCatalog, deployed)) {
+            RoutingTable routing = ((ScoreBatch) restored.getOperator()).routing();
+            assertThat(routing.production()).isEqualTo(V1);
+            assertThat(routing.rollbackTarget()).isNull();
+            send(restored, "fallback-", 5);
+            assertThat(versionsById(restored)).allSatisfy((id, v) -> assertThat(v).isEqualTo(V1));
+            restored.setProcessingTime(restored.getProcessingTime() + 1);
+            assertThat(events(restored))
+                    .anySatisfy(
+                            e -> {
+                                assertThat(e.type).isEqualTo(ModelEvent.Type.REFUSED);
+                                assertThat(e.message)
+                                        .contains("production " + V2, "fell back to " + V1);
+                            });
+        }
+        // With nowhere to fall back to, the operator fails at once with the reason.
+        own.retire(V1, "tester", "gone");
+        assertThatThrownBy(() -> ScoreBatchTest.harness(ownCatalog, deployed))
+                .hasMessageContaining("cannot load the production model " + V1)
+                .hasMessageContaining("retired")
+                .hasMessageContaining("production " + V2 + " does not load")
+                .hasMessageContaining("does not list");
+    }
+
+    @Test
+    void oversizedCommandsAndAFloodOfCommandsShouldBeRefusedNotQueued() throws Exception {
+        try (var harness = ScoreBatchTest.harness(catalog, null)) {
+            byte[] huge = new byte[900_000];
+            java.util.Arrays.fill(huge, (byte) 'x');
+            harness.processElement2(raw(huge));
+            // A load keeps the queue from moving; 100 commands may wait, the rest are refused.
+            harness.processElement2(command(ModelControl.Action.DEPLOY, V2, null));
+            for (int i = 0; i < 150; i++) {
+                harness.processElement2(command(ModelControl.Action.CLEAR_SHADOW, null, null));
+            }
+            settle(harness);
+            List<DeadLetter> letters = deadLetters(harness);
+            assertThat(letters.get(0).reason()).isEqualTo(DeadLetter.Reason.RECORD_TOO_LARGE);
+            assertThat(letters.get(0).truncated()).isTrue();
+            assertThat(letters.get(0).originalSize()).isEqualTo(900_000);
+            assertThat(letters.get(0).originalBytes()).hasSize(DeadLetter.DEFAULT_MAX_VALUE_BYTES);
+            assertThat(letters)
+                    .filteredOn(l -> l.message().contains("already waiting"))
+                    .hasSize(51);
+            assertThat(letters)
+                    .filteredOn(l -> l.message().contains("no shadow to clear"))
+                    .hasSize(99);
+            assertThat(((ScoreBatch) harness.getOperator()).routing().production()).isEqualTo(V2);
+        }
+    }
+
+    @Test
+    void deploysOfVersionsWithAnUnlistedFileOrALinkedFileShouldBeRefused(@TempDir Path other)
+            throws Exception {
+        ModelRegistry own = new ModelRegistry(other.resolve("registry"));
+        own.publish(TestModel.directory());
+        Path v2 = own.publish(TestModel.version2()).directory();
+        Path v3 = own.publish(TestModel.version3()).directory();
+        Files.write(v2.resolve("textcnn-0001.params"), new byte[] {7});
+        Path moved = other.resolve("v3-weights.params");
+        Files.move(v3.resolve(ModelFiles.WEIGHTS_FILE), moved);
+        Files.createSymbolicLink(v3.resolve(ModelFiles.WEIGHTS_FILE), moved);
+        ModelCatalog ownCatalog = new ModelCatalog(null, V1, own.root().toString());
+        try (var harness = ScoreBatchTest.harness(ownCatalog, null)) {
+            harness.processElement2(command(ModelControl.Action.DEPLOY, V2, null));
+            harness.processElement2(command(ModelControl.Action.CANARY, V3, 50));
+            settle(harness);
+            assertThat(deadLetters(harness))
+                    .extracting(DeadLetter::reason)
+                    .containsExactly(
+                            DeadLetter.Reason.MODEL_REFUSED, DeadLetter.Reason.MODEL_REFUSED);
+            assertThat(deadLetters(harness).get(0).message())
+                    .contains("textcnn-0001.params, which its manifest does not list");
+            assertThat(deadLetters(harness).get(1).message()).contains("symbolic link");
+            send(harness, "unchanged-", 5);
+            assertThat(versionsById(harness)).allSatisfy((id, v) -> assertThat(v).isEqualTo(V1));
+        }
+    }
 }

@@ -58,15 +58,18 @@ class ScoreBatchTest {
     @Test
     void shouldScoreABatchAsSoonAsItIsFull() throws Exception {
         try (var harness = harness()) {
-            int startTimers = harness.getProcessingTimeService().getNumActiveTimers();
             harness.processElement1(review("a"));
             harness.processElement1(review("b"));
             assertThat(scoredIds(harness)).isEmpty();
             harness.processElement1(review("c"));
             assertThat(scoredIds(harness)).containsExactly("a", "b", "c");
-            assertThat(harness.getProcessingTimeService().getNumActiveTimers())
-                    .as("the full batch's delay timer is cancelled")
-                    .isEqualTo(startTimers);
+            // The full batch's delay timer is now stale: it must not flush the next batch early.
+            harness.setProcessingTime(MAX_DELAY_MS / 2);
+            harness.processElement1(review("d"));
+            harness.setProcessingTime(MAX_DELAY_MS);
+            assertThat(scoredIds(harness)).containsExactly("a", "b", "c");
+            harness.setProcessingTime(MAX_DELAY_MS / 2 + MAX_DELAY_MS);
+            assertThat(scoredIds(harness)).containsExactly("a", "b", "c", "d");
             assertThat(harness.extractOutputValues())
                     .allSatisfy(s -> assertThat(s.score).isBetween(0.0, 1.0))
                     .allSatisfy(s -> assertThat(s.modelVersion).isEqualTo("textcnn-test@1"));
@@ -97,10 +100,12 @@ class ScoreBatchTest {
             harness.processElement1(review("a"));
             harness.prepareSnapshotPreBarrier(1);
             assertThat(scoredIds(harness)).containsExactly("a");
+            harness.snapshot(1, 1);
+            harness.setProcessingTime(1 + MAX_DELAY_MS);
+            assertThat(scoredIds(harness)).as("the stale timer scores nothing twice").hasSize(1);
             assertThat(harness.getProcessingTimeService().getNumActiveTimers())
                     .as("only the drift window's timer")
                     .isEqualTo(1);
-            harness.snapshot(1, 1);
         }
     }
 

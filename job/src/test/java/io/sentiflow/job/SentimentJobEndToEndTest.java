@@ -131,6 +131,7 @@ class SentimentJobEndToEndTest {
                                 JobConfig.BATCH_MAX_SIZE, "32",
                                 JobConfig.REVIEW_MAX_BYTES, String.valueOf(MAX_BYTES),
                                 JobConfig.CHECKPOINT_INTERVAL_MS, "1000",
+                                JobConfig.RESTART_MAX_FAILURES, "0",
                                 JobConfig.DEVICE, "cpu"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
@@ -209,6 +210,8 @@ class SentimentJobEndToEndTest {
         add(
                 DeadLetter.Reason.INVALID_FIELD,
                 utf8("{\"id\": \"neg\", \"text\": \"x\", \"producedAt\": -5}"));
+        // A lone surrogate cannot go back out as UTF-8: refused, not silently changed to '?'.
+        add(DeadLetter.Reason.INVALID_FIELD, utf8("{\"id\": \"sur\\ud800\", \"text\": \"x\"}"));
         add(
                 DeadLetter.Reason.INVALID_JSON,
                 utf8("{\"id\": \"d\", \"id\": \"e\", \"text\": \"x\"}"));

@@ -1,6 +1,6 @@
 package io.sentiflow.job;
 
-import io.sentiflow.local.EmbeddedKafka;
+import io.sentiflow.local.KafkaBroker;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.data.LabeledText;
 import io.sentiflow.schemas.Json;
@@ -23,7 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Topics of one test on the embedded broker, a job config for them, and ways to feed and read them.
  */
 public final class StreamingFixture {
-    public final EmbeddedKafka kafka;
+    public final KafkaBroker kafka;
     public final String reviews;
     public final String sentiments;
     public final String deadLetters;
@@ -32,7 +32,7 @@ public final class StreamingFixture {
     public final String samples;
     public final String control;
 
-    public StreamingFixture(EmbeddedKafka kafka, String name) throws java.io.IOException {
+    public StreamingFixture(KafkaBroker kafka, String name) throws java.io.IOException {
         this.kafka = kafka;
         this.reviews = name + "-reviews";
         this.sentiments = name + "-sentiments";
@@ -62,6 +62,8 @@ public final class StreamingFixture {
         values.put(JobConfig.DEVICE, "cpu");
         values.put(JobConfig.BATCH_MAX_SIZE, "32");
         values.put(JobConfig.CHECKPOINT_INTERVAL_MS, "500");
+        // Tests that kill a TaskManager restart quickly.
+        values.put(JobConfig.RESTART_DELAY_MS, "200");
         values.putAll(overrides);
         return JobConfig.of(values);
     }

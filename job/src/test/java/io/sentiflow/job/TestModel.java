@@ -41,6 +41,37 @@ public final class TestModel {
         return Path.of(System.getProperty("sentiflow.test.models", "target"));
     }
 
+    private static Path nearFree;
+
+    /**
+     * A near-free model ({@code textcnn-test@free}): 8-wide embeddings, 4 filters per width, 64
+     * tokens, one epoch on 2,000 reviews; scoring it costs little beside the pipeline.
+     */
+    public static synchronized Path nearFree() {
+        if (nearFree == null) {
+            try {
+                Path target = models().resolve("test-model-near-free");
+                if (!Files.isRegularFile(target.resolve(ModelManifest.FILE))) {
+                    TrainingOptions options =
+                            TrainingOptions.defaults()
+                                    .withIdentity("textcnn-test", "free")
+                                    .withEmbeddingSize(8)
+                                    .withFilters(4)
+                                    .withSchedule(1, 64, 10_000);
+                    new TextCnnTrainer(
+                                    options,
+                                    Device.cpu(),
+                                    new PrintStream(PrintStream.nullOutputStream()))
+                            .train(imdb().sample("train", 2000, 5), target);
+                }
+                nearFree = target.toAbsolutePath();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return nearFree;
+    }
+
     private static Path second;
     private static Path third;
 

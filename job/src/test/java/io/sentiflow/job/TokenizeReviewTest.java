@@ -33,7 +33,8 @@ class TokenizeReviewTest {
                                 Device.cpu());
                 var harness =
                         new OneInputStreamOperatorTestHarness<ParsedReview, TokenizedReview>(
-                                new ProcessOperator<>(new TokenizeReview()))) {
+                                new ProcessOperator<>(
+                                        new TokenizeReview(new DeadLetters(65536))))) {
             harness.open();
             for (int i = 0; i < reviews.size(); i++) {
                 harness.processElement(

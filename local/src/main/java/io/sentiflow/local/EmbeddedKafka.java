@@ -28,7 +28,7 @@ import org.apache.kafka.common.utils.Time;
  * 127.0.0.1 on free ports, with its log in a temporary directory that {@link #close()} deletes. For
  * the local demo and the integration tests; never for production.
  */
-public final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka implements KafkaBroker {
     private final Path logDirectory;
     private final KafkaRaftServer server;
     private final String bootstrapServers;
@@ -122,38 +122,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         Path logDirectory = Files.createTempDirectory("sentiflow-kafka-");
         int brokerPort = freePort();
         int controllerPort = freePort();
-        Properties props = new Properties();
-        props.put("process.roles", "broker,controller");
-        props.put("node.id", "1");
-        props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        props.put(
-                "listeners",
-                listener
-                        + "://127.0.0.1:"
-                        + brokerPort
-                        + ",CONTROLLER://127.0.0.1:"
-                        + controllerPort);
-        props.put("advertised.listeners", listener + "://127.0.0.1:" + brokerPort);
-        props.put("controller.listener.names", "CONTROLLER");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("log.dirs", logDirectory.toString());
-        props.put("num.partitions", "2");
-        props.put("offsets.topic.replication.factor", "1");
-        props.put("offsets.topic.num.partitions", "2");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
-        props.put("transaction.state.log.num.partitions", "2");
-        props.put("share.coordinator.state.topic.replication.factor", "1");
-        props.put("share.coordinator.state.topic.min.isr", "1");
-        props.put("group.initial.rebalance.delay.ms", "0");
-        props.put("auto.create.topics.enable", "false");
-        props.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
-        props.putAll(overrides);
-
+        Properties props =
+                serverProperties(
+                        logDirectory.resolve("data"),
+                        brokerPort,
+                        controllerPort,
+                        listener,
+                        overrides);
         Path configFile = logDirectory.resolve("server.properties");
-        Path dataDirectory = logDirectory.resolve("data");
-        props.put("log.dirs", dataDirectory.toString());
         try (OutputStream out = Files.newOutputStream(configFile)) {
             props.store(out, "sentiflow embedded broker");
         }
@@ -183,6 +159,47 @@ public final class EmbeddedKafka implements AutoCloseable {
         return kafka;
     }
 
+    /**
+     * A single-node KRaft broker's settings: broker and controller in one, on 127.0.0.1, every
+     * replication factor 1, no automatic topic creation; {@code overrides} added last.
+     */
+    static Properties serverProperties(
+            Path dataDirectory,
+            int brokerPort,
+            int controllerPort,
+            String listener,
+            Map<String, String> overrides) {
+        Properties props = new Properties();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", "1");
+        props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        props.put(
+                "listeners",
+                listener
+                        + "://127.0.0.1:"
+                        + brokerPort
+                        + ",CONTROLLER://127.0.0.1:"
+                        + controllerPort);
+        props.put("advertised.listeners", listener + "://127.0.0.1:" + brokerPort);
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("num.partitions", "2");
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("offsets.topic.num.partitions", "2");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("transaction.state.log.num.partitions", "2");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.put("auto.create.topics.enable", "false");
+        props.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
+        props.putAll(overrides);
+        props.put("log.dirs", dataDirectory.toString());
+        return props;
+    }
+
     private void awaitReady() throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Exception last = null;
@@ -197,23 +214,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         throw new IOException("embedded Kafka did not become ready within 60 s", last);
     }
 
+    @Override
     public String bootstrapServers() {
         return bootstrapServers;
     }
 
-    /** An admin client with the broker's own credentials (if it has any). */
+    @Override
     public Admin admin() {
         Properties props = new Properties();
         props.putAll(adminClientProperties);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         return Admin.create(props);
-    }
-
-    /** Creates topics that do not exist yet. */
-    public void createTopics(int partitions, List<String> topics) throws IOException {
-        try (Admin admin = admin()) {
-            KafkaClients.createTopics(admin, partitions, topics);
-        }
     }
 
     @Override
@@ -234,7 +245,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path root) {
+    static void deleteRecursively(Path root) {
         if (!Files.exists(root)) {
             return;
         }

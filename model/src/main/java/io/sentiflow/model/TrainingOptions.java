@@ -111,6 +111,12 @@ public record TrainingOptions(
         return copy.build();
     }
 
+    public TrainingOptions withFilters(int newFilters) {
+        Copy copy = new Copy(this);
+        copy.filters = newFilters;
+        return copy.build();
+    }
+
     public TrainingOptions withSchedule(int newEpochs, int newMaxLength, int newMaxVocabulary) {
         Copy copy = new Copy(this);
         copy.epochs = newEpochs;

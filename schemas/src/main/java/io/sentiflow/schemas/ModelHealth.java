@@ -36,7 +36,9 @@ import java.util.Map;
  * @param routing the job's routing at the window's end; null when unknown
  * @param deviceMemoryBytes memory in use on the scoring device (GPU: CUDA's used memory; CPU: the
  *     TaskManager's resident memory); null when unreadable
- * @param modelEvents loads, unloads, refusals and routing changes of this version in the window
+ * @param modelEvents loads, unloads, refusals and routing changes of this version in the window (at
+ *     most 50; refusals that name no existing version are reported under production)
+ * @param modelEventsDropped events of the window beyond those 50, counted only; null when none
  * @param shadow how this version's scores compared with the ones sent, when it is the shadow
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -68,6 +70,7 @@ public record ModelHealth(
         Routing routing,
         Long deviceMemoryBytes,
         List<ModelEvent> modelEvents,
+        Long modelEventsDropped,
         Shadow shadow) {
 
     /** Latency percentiles in milliseconds. */

@@ -1,0 +1,194 @@
+package io.sentiflow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sentiflow.job.JobConfig;
+import io.sentiflow.job.SentimentJob;
+import io.sentiflow.job.TestModel;
+import io.sentiflow.local.EmbeddedKafka;
+import io.sentiflow.local.KafkaClients;
+import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.Review;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A job started against a broker without its topics fails at once with what to do; {@code sentiflow
+ * topics create} makes them as the job expects, and then the job runs.
+ */
+class TopicsCommandTest {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(1)
+                            .build());
+
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    /** The job's settings with topics named {@code prefix-…}, as command-line arguments. */
+    private static List<String> jobArgs(String prefix) {
+        List<String> args = new ArrayList<>();
+        Map<String, String> topics =
+                Map.of(
+                        JobConfig.TOPIC_REVIEWS, prefix + "-reviews",
+                        JobConfig.TOPIC_SENTIMENTS, prefix + "-sentiments",
+                        JobConfig.TOPIC_DEAD_LETTERS, prefix + "-dlq",
+                        JobConfig.TOPIC_HEALTH, prefix + "-health",
+                        JobConfig.TOPIC_LABELS, prefix + "-labels",
+                        JobConfig.TOPIC_SAMPLES, prefix + "-samples",
+                        JobConfig.TOPIC_CONTROL, prefix + "-control");
+        topics.forEach((key, value) -> args.addAll(List.of("--" + key, value)));
+        args.addAll(List.of("--" + JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers()));
+        return args;
+    }
+
+    private static JobConfig config(List<String> args) throws Exception {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(
+                List.of(
+                        "--" + JobConfig.MODEL_PATH,
+                        TestModel.directory().toString(),
+                        "--" + JobConfig.DEVICE,
+                        "cpu",
+                        "--" + JobConfig.BOUNDED,
+                        "true",
+                        "--" + JobConfig.PARALLELISM,
+                        "1",
+                        "--" + JobConfig.CHECKPOINT_INTERVAL_MS,
+                        "500"));
+        return JobConfig.fromArgs(all.toArray(String[]::new));
+    }
+
+    @Test
+    void aMissingTopicShouldFailTheStartWithWhatToDoAndTopicsCreateShouldLetTheJobRun()
+            throws Exception {
+        List<String> args = jobArgs("fresh");
+        JobConfig config = config(args);
+        assertThatThrownBy(() -> SentimentJob.fromConfig(config))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the job's Kafka topics are missing")
+                .hasMessageContaining("fresh-reviews (topic.reviews)")
+                .hasMessageContaining("fresh-control (topic.control)")
+                .hasMessageContaining("sentiflow topics create");
+        List<String> job = new ArrayList<>(List.of("job"));
+        job.addAll(args);
+        job.addAll(List.of("--" + JobConfig.MODEL_PATH, TestModel.directory().toString()));
+        ConsoleCapture.Result refused = ConsoleCapture.run(job.toArray(String[]::new));
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).contains("topics are missing", "fresh-sentiments");
+
+        List<String> describe = new ArrayList<>(List.of("topics", "describe"));
+        describe.addAll(args);
+        ConsoleCapture.Result missing = ConsoleCapture.run(describe.toArray(String[]::new));
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.out()).contains("fresh-reviews\tMISSING");
+
+        List<String> create = new ArrayList<>(List.of("topics", "create", "--partitions", "2"));
+        create.addAll(args);
+        ConsoleCapture.Result created = ConsoleCapture.run(create.toArray(String[]::new));
+        assertThat(created.exitCode()).as(created.err()).isZero();
+        assertThat(created.out()).contains("created fresh-reviews", "created fresh-control");
+        ConsoleCapture.Result again = ConsoleCapture.run(create.toArray(String[]::new));
+        assertThat(again.out()).contains("exists  fresh-reviews");
+        ConsoleCapture.Result described = ConsoleCapture.run(describe.toArray(String[]::new));
+        assertThat(described.exitCode()).isZero();
+        assertThat(described.out()).doesNotContain("MISSING", "suggested");
+
+        try (Admin admin = kafka.admin()) {
+            Map<String, TopicDescription> topics =
+                    admin.describeTopics(List.of("fresh-reviews", "fresh-control"))
+                            .allTopicNames()
+                            .get(30, TimeUnit.SECONDS);
+            assertThat(topics.get("fresh-reviews").partitions()).hasSize(2);
+            assertThat(topics.get("fresh-control").partitions()).hasSize(1);
+            ConfigResource reviews = new ConfigResource(ConfigResource.Type.TOPIC, "fresh-reviews");
+            ConfigResource control = new ConfigResource(ConfigResource.Type.TOPIC, "fresh-control");
+            var configs =
+                    admin.describeConfigs(List.of(reviews, control))
+                            .all()
+                            .get(30, TimeUnit.SECONDS);
+            assertThat(configs.get(reviews).get("message.timestamp.type").value())
+                    .isEqualTo("LogAppendTime");
+            assertThat(configs.get(control).get("retention.ms").value()).isEqualTo("-1");
+        }
+
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+            for (int i = 0; i < 20; i++) {
+                producer.send(
+                        new ProducerRecord<>(
+                                "fresh-reviews",
+                                Json.toBytes(Review.of("r-" + i, "a fine film, number " + i))));
+            }
+        }
+        SentimentJob.fromConfig(config)
+                .execute(StreamExecutionEnvironment.getExecutionEnvironment());
+        assertThat(
+                        KafkaClients.readUntil(
+                                kafka.bootstrapServers(),
+                                "fresh-sentiments",
+                                r -> r.size() >= 20,
+                                Duration.ofSeconds(30)))
+                .hasSize(20);
+    }
+
+    @Test
+    void anOutputTopicThatRefusesTheJobsLargestRecordShouldFailTheStart() throws Exception {
+        List<String> args = jobArgs("small");
+        List<String> create = new ArrayList<>(List.of("topics", "create"));
+        create.addAll(args);
+        assertThat(ConsoleCapture.run(create.toArray(String[]::new)).exitCode()).isZero();
+        try (Admin admin = kafka.admin()) {
+            ConfigResource dlq = new ConfigResource(ConfigResource.Type.TOPIC, "small-dlq");
+            admin.incrementalAlterConfigs(
+                            Map.of(
+                                    dlq,
+                                    List.of(
+                                            new AlterConfigOp(
+                                                    new ConfigEntry("max.message.bytes", "100000"),
+                                                    AlterConfigOp.OpType.SET))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        JobConfig config = config(args);
+        assertThatThrownBy(() -> SentimentJob.fromConfig(config))
+                .hasMessageContaining("small-dlq (max.message.bytes 100000)")
+                .hasMessageContaining("output.max-record-bytes 1048576");
+        Map<String, String> smaller = new HashMap<>();
+        smaller.put(JobConfig.OUTPUT_MAX_RECORD_BYTES, "90000");
+        smaller.put(JobConfig.DEAD_LETTERS_MAX_VALUE_BYTES, "50000");
+        SentimentJob.fromConfig(config.with(smaller));
+    }
+}
