@@ -24,6 +24,9 @@ import picocli.CommandLine.Command;
             ControlCommand.class,
             ConsoleCommand.class,
             TopicsCommand.class,
+            KafkaCommand.class,
+            ClusterCommand.class,
+            SubmitCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Sentiflow implements Runnable {

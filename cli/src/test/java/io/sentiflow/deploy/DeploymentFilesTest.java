@@ -352,4 +352,38 @@ class DeploymentFilesTest {
             }
         }
     }
+
+    @Test
+    void theImageShouldHaveTheLibAndFlinkOptionsTheTestedClusterHas() throws IOException {
+        String dockerfile = Files.readString(ROOT.resolve("deploy/Dockerfile"));
+        // DJL's jars: the flink-lib module's list, which the local cluster and its tests use too.
+        assertThat(dockerfile)
+                .contains("-pl flink-lib dependency:copy-dependencies@djl-lib")
+                .contains("COPY --from=build /out/djl-lib/ /opt/flink/lib/")
+                .contains("DJL_OFFLINE=true");
+        String pom = Files.readString(ROOT.resolve("flink-lib/pom.xml"));
+        java.util.regex.Matcher executions =
+                java.util.regex.Pattern.compile(
+                                "<id>(djl-lib[^<]*)</id>.*?<includeGroupIds>([^<]+)</includeGroupIds>",
+                                java.util.regex.Pattern.DOTALL)
+                        .matcher(pom);
+        Map<String, String> groups = new LinkedHashMap<>();
+        while (executions.find()) {
+            groups.put(executions.group(1), executions.group(2));
+        }
+        assertThat(groups)
+                .containsOnlyKeys("djl-lib-classpath", "djl-lib")
+                .allSatisfy((id, value) -> assertThat(value).isEqualTo("${djl.lib.groups}"));
+        // Flink's options: the file the image appends is the one the cluster tests start with.
+        String config = io.sentiflow.cli.ClusterCommand.IMAGE_FLINK_CONFIG;
+        assertThat(dockerfile)
+                .contains("COPY " + config + " ")
+                .contains(">> /opt/flink/conf/config.yaml");
+        List<String> keys = new ArrayList<>();
+        yaml(config).fieldNames().forEachRemaining(keys::add);
+        assertThat(keys).contains("classloader.parent-first-patterns.additional");
+        // Flink's own config.yaml holds its Java 17 --add-opens flags in env.java.opts.all: an
+        // appended value would replace them.
+        assertThat(keys).noneMatch(k -> k.startsWith("env.java.opts"));
+    }
 }

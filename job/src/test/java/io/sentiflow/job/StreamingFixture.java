@@ -47,6 +47,18 @@ public final class StreamingFixture {
 
     /** The job on these topics, unbounded, exactly-once, with frequent checkpoints. */
     public JobConfig config(Map<String, String> overrides) {
+        return JobConfig.of(settings(overrides));
+    }
+
+    /** The same configuration as the job's {@code --key value} arguments, for a cluster. */
+    public java.util.List<String> args(Map<String, String> overrides) {
+        java.util.List<String> args = new java.util.ArrayList<>();
+        new java.util.TreeMap<>(settings(overrides))
+                .forEach((key, value) -> args.addAll(List.of("--" + key, value)));
+        return args;
+    }
+
+    private Map<String, String> settings(Map<String, String> overrides) {
         Map<String, String> values = new HashMap<>();
         values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         values.put(JobConfig.TOPIC_REVIEWS, reviews);
@@ -65,7 +77,7 @@ public final class StreamingFixture {
         // Tests that kill a TaskManager restart quickly.
         values.put(JobConfig.RESTART_DELAY_MS, "200");
         values.putAll(overrides);
-        return JobConfig.of(values);
+        return values;
     }
 
     /**
