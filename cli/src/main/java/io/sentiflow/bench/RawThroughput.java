@@ -17,38 +17,61 @@ import java.util.concurrent.Future;
 final class RawThroughput {
     private RawThroughput() {}
 
-    /** Reviews per second over all workers at {@code batchSize}. */
-    static double measure(Path model, List<int[]> reviews, int batchSize, int workers)
+    /**
+     * The model's throughput and its CPU per review.
+     *
+     * @param perSecond reviews per second over all workers
+     * @param cpuMicrosPerReview the process's CPU time per review while they scored (libtorch's own
+     *     threads included)
+     */
+    record Measured(double perSecond, double cpuMicrosPerReview) {}
+
+    /** Reviews per second over all workers at {@code batchSize}, and CPU per review. */
+    static Measured measure(Path model, List<int[]> reviews, int batchSize, int workers)
             throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(workers);
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         try {
-            List<Future<Long>> elapsed = new ArrayList<>();
+            List<Future<long[]>> elapsed = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
                 List<int[]> share = new ArrayList<>();
                 for (int i = w; i < reviews.size(); i += workers) {
                     share.add(reviews.get(i));
                 }
                 share.sort(Comparator.comparingInt(ids -> ids.length));
-                elapsed.add(pool.submit(() -> timeOneWorker(model, share, batchSize)));
+                elapsed.add(pool.submit(() -> timeOneWorker(model, share, batchSize, os)));
             }
             long slowest = 0;
-            for (Future<Long> nanos : elapsed) {
-                slowest = Math.max(slowest, nanos.get());
+            long cpu = 0;
+            for (Future<long[]> measured : elapsed) {
+                slowest = Math.max(slowest, measured.get()[0]);
+                cpu = Math.max(cpu, measured.get()[1]);
             }
-            return reviews.size() / (slowest / 1e9);
+            return new Measured(reviews.size() / (slowest / 1e9), cpu / 1e3 / reviews.size());
         } finally {
             pool.shutdownNow();
         }
     }
 
-    private static long timeOneWorker(Path model, List<int[]> share, int batchSize)
+    /**
+     * Elapsed nanoseconds of the timed pass, and the process's CPU nanoseconds over it (the workers
+     * run side by side, so the largest of these is the whole pass's CPU).
+     */
+    private static long[] timeOneWorker(
+            Path model,
+            List<int[]> share,
+            int batchSize,
+            com.sun.management.OperatingSystemMXBean os)
             throws Exception {
         try (SentimentScorer scorer = SentimentScorer.load(model, Device.cpu())) {
             // Warm-up: one full pass, so the JIT and libtorch's allocator are where they stay.
             scoreAll(scorer, share, batchSize);
+            long cpu = os.getProcessCpuTime();
             long start = System.nanoTime();
             scoreAll(scorer, share, batchSize);
-            return System.nanoTime() - start;
+            return new long[] {System.nanoTime() - start, os.getProcessCpuTime() - cpu};
         }
     }
 

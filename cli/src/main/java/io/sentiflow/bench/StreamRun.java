@@ -1,29 +1,54 @@
 package io.sentiflow.bench;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sentiflow.job.JobConfig;
 import io.sentiflow.job.SentimentJob;
 import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
+import io.sentiflow.model.data.LabeledText;
 import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.Review;
 import io.sentiflow.schemas.Sentiment;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** One run of the real job on a local mini cluster over reviews already in Kafka. */
+/** Runs of the real job on local mini clusters, on a backlog in Kafka or fed at a rate. */
 final class StreamRun {
+    /** Share of a run's first scorings left out of its throughput: the job warming up. */
+    static final double WARM_UP_SHARE = 0.25;
+
     /**
      * @param reviews how many reviews were scored
      * @param perSecond scored reviews per second in the steady state: from the end of the first
      *     quarter of scorings to the last one
      * @param latencies milliseconds from each review's Kafka timestamp to its scoring, sorted
+     * @param cpuMillis CPU milliseconds the steady state cost, by what spent them ({@link
+     *     CpuMeter})
+     * @param steadyReviews reviews scored in the steady state
      */
-    record Result(int reviews, double perSecond, List<Long> latencies) {
+    record Result(
+            int reviews,
+            double perSecond,
+            List<Long> latencies,
+            Map<String, Double> cpuMillis,
+            int steadyReviews) {
         long percentile(int p) {
             if (latencies.isEmpty()) {
                 return 0;
@@ -31,33 +56,185 @@ final class StreamRun {
             int index = (int) Math.ceil(p / 100.0 * latencies.size()) - 1;
             return latencies.get(Math.max(0, Math.min(latencies.size() - 1, index)));
         }
+
+        /** The CPU per review of the whole process (job, broker, clients), µs. */
+        double cpuMicrosPerReview() {
+            double total = cpuMillis.getOrDefault("process total", 0.0);
+            return steadyReviews == 0 ? 0 : total * 1000 / steadyReviews;
+        }
+
+        Map<String, Double> cpuMicrosByGroup() {
+            Map<String, Double> micros = new LinkedHashMap<>();
+            cpuMillis.forEach(
+                    (group, millis) ->
+                            micros.put(
+                                    group, steadyReviews == 0 ? 0 : millis * 1000 / steadyReviews));
+            return micros;
+        }
+
+        ObjectNode cpuJson() {
+            ObjectNode node = Json.mapper().createObjectNode();
+            node.put("microsPerReview", cpuMicrosPerReview());
+            ObjectNode groups = node.putObject("microsPerReviewByGroup");
+            cpuMicrosByGroup().forEach(groups::put);
+            return node;
+        }
+
+        ObjectNode latencyJson(double rate) {
+            ObjectNode node = Json.mapper().createObjectNode();
+            node.put("ratePerSecond", rate);
+            node.put("reviews", reviews);
+            node.put("p50Ms", percentile(50));
+            node.put("p95Ms", percentile(95));
+            node.put("p99Ms", percentile(99));
+            return node;
+        }
     }
 
-    private StreamRun() {}
+    private final EmbeddedKafka kafka;
+    private final String topic;
+    private final List<LabeledText> reviews;
+    private final int parallelism;
+    private final PrintStream out;
+    private int run;
 
-    /** Scores the whole topic with a bounded job (at-least-once, so output is visible at once). */
-    static Result bounded(
+    StreamRun(
             EmbeddedKafka kafka,
-            String reviewsTopic,
-            int expected,
-            Map<String, String> settings,
+            String topic,
+            List<LabeledText> reviews,
             int parallelism,
-            String name)
-            throws Exception {
-        Map<String, String> values = runSettings(kafka, reviewsTopic, name, settings);
+            PrintStream out) {
+        this.kafka = kafka;
+        this.topic = topic;
+        this.reviews = reviews;
+        this.parallelism = parallelism;
+        this.out = out;
+    }
+
+    /** Scores the whole backlog with a bounded job (at-least-once, so output shows at once). */
+    Result backlog(Path model, int batchSize, long delayMs) throws Exception {
+        Map<String, String> values =
+                runSettings(
+                        topic,
+                        "bench-run-" + run++,
+                        Benchmark.jobSettings(model, batchSize, delayMs));
         values.put(JobConfig.BOUNDED, "true");
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism);
-        SentimentJob.fromConfig(JobConfig.of(values)).execute(env);
-        return read(kafka, values.get(JobConfig.TOPIC_SENTIMENTS), expected);
+        List<ConsumerRecord<byte[], byte[]>> records;
+        try (CpuMeter meter = new CpuMeter()) {
+            SentimentJob.fromConfig(JobConfig.of(values)).execute(env);
+            records =
+                    KafkaClients.readUntil(
+                            kafka.bootstrapServers(),
+                            values.get(JobConfig.TOPIC_SENTIMENTS),
+                            r -> r.size() >= reviews.size(),
+                            Duration.ofSeconds(60));
+            return check(
+                    summarize(
+                            records.stream().map(r -> Json.sentiment(r.value())).toList(), meter));
+        }
+    }
+
+    private Result check(Result result) {
+        if (result.reviews() != reviews.size()) {
+            throw new IllegalStateException(
+                    "a run scored " + result.reviews() + " of " + reviews.size() + " reviews");
+        }
+        return result;
+    }
+
+    /** Three backlog runs; the median one. */
+    Result median(Path model, int batchSize, long delayMs, String label) throws Exception {
+        List<Result> runs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            runs.add(backlog(model, batchSize, delayMs));
+        }
+        runs.sort(Benchmark.byThroughput());
+        out.printf(
+                Locale.ROOT,
+                "    %s batch %d, minimum delay %d ms, three runs: %s → median %.0f reviews/s, %.0f µs CPU per review%n",
+                label,
+                batchSize,
+                delayMs,
+                runs.stream().map(r -> String.format(Locale.ROOT, "%.0f", r.perSecond())).toList(),
+                runs.get(1).perSecond(),
+                runs.get(1).cpuMicrosPerReview());
+        return runs.get(1);
+    }
+
+    /**
+     * An unbounded job fed at {@code rate}; latency from each review's Kafka timestamp to scoring.
+     */
+    Result live(Path model, double rate, int batchSize, long delayMs, int seconds, String label)
+            throws Exception {
+        String name = "bench-live-" + run++;
+        kafka.createTopics(2, List.of(name));
+        Map<String, String> values =
+                runSettings(name, name, Benchmark.jobSettings(model, batchSize, delayMs));
+        String output = values.get(JobConfig.TOPIC_SENTIMENTS);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(parallelism);
+        JobClient job = SentimentJob.fromConfig(JobConfig.of(values)).executeAsync(env);
+        List<Sentiment> measured = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+            // Wait until the job answers, so its start-up does not count as latency.
+            send(producer, name, "warmup", reviews.get(0).text());
+            producer.flush();
+            KafkaClients.readUntil(
+                    kafka.bootstrapServers(), output, r -> !r.isEmpty(), Duration.ofSeconds(60));
+            int total = (int) (rate * seconds);
+            long start = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                send(producer, name, "live-" + i, reviews.get(i % reviews.size()).text());
+                long due = start + (long) ((i + 1) * 1e9 / rate);
+                LockSupport.parkNanos(Math.max(0, due - System.nanoTime()));
+            }
+            producer.flush();
+            for (ConsumerRecord<byte[], byte[]> record :
+                    KafkaClients.readUntil(
+                            kafka.bootstrapServers(),
+                            output,
+                            r -> r.size() >= total + 1,
+                            Duration.ofSeconds(60))) {
+                Sentiment sentiment = Json.sentiment(record.value());
+                if (sentiment.reviewId().startsWith("live-")) {
+                    measured.add(sentiment);
+                }
+            }
+        } finally {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+        Result result = summarize(measured, null);
+        out.printf(
+                Locale.ROOT,
+                "    %s, %.0f reviews/s, batch %d, minimum delay %d ms: p50 %d  p95 %d  p99 %d ms%n",
+                label,
+                rate,
+                batchSize,
+                delayMs,
+                result.percentile(50),
+                result.percentile(95),
+                result.percentile(99));
+        return result;
+    }
+
+    private static void send(
+            KafkaProducer<byte[], byte[]> producer, String topic, String id, String text) {
+        producer.send(
+                new ProducerRecord<>(
+                        topic,
+                        id.getBytes(StandardCharsets.UTF_8),
+                        Json.toBytes(Review.of(id, text))));
     }
 
     /**
      * The job's settings for one run named {@code name}: its own output topics (created here), its
      * own consumer group, at-least-once output so results are visible at once.
      */
-    static Map<String, String> runSettings(
-            EmbeddedKafka kafka, String reviewsTopic, String name, Map<String, String> settings)
+    private Map<String, String> runSettings(
+            String reviewsTopic, String name, Map<String, String> settings)
             throws java.io.IOException {
         Map<String, String> values = new HashMap<>(settings);
         values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
@@ -83,20 +260,8 @@ final class StreamRun {
         return values;
     }
 
-    static Result read(EmbeddedKafka kafka, String topic, int expected) {
-        List<ConsumerRecord<byte[], byte[]>> records =
-                KafkaClients.readUntil(
-                        kafka.bootstrapServers(),
-                        topic,
-                        r -> r.size() >= expected,
-                        Duration.ofSeconds(60));
-        return summarize(records.stream().map(r -> Json.sentiment(r.value())).toList());
-    }
-
-    /** Share of a run's first scorings left out of its throughput: the job warming up. */
-    static final double WARM_UP_SHARE = 0.25;
-
-    static Result summarize(List<Sentiment> sentiments) {
+    /** Throughput and CPU over the steady state: from the end of the first quarter of scorings. */
+    static Result summarize(List<Sentiment> sentiments, CpuMeter meter) {
         List<Long> latencies = new ArrayList<>();
         List<Long> scoredAt = new ArrayList<>();
         for (Sentiment s : sentiments) {
@@ -113,6 +278,15 @@ final class StreamRun {
                 scoredAt.isEmpty()
                         ? 1e-3
                         : Math.max(1e-3, (scoredAt.get(last) - scoredAt.get(from)) / 1000.0);
-        return new Result(sentiments.size(), Math.max(0, last - from) / seconds, latencies);
+        Map<String, Double> cpu =
+                meter == null || scoredAt.isEmpty()
+                        ? Map.of()
+                        : meter.millisBetween(scoredAt.get(from), scoredAt.get(last));
+        return new Result(
+                sentiments.size(),
+                Math.max(0, last - from) / seconds,
+                latencies,
+                cpu,
+                Math.max(0, last - from));
     }
 }

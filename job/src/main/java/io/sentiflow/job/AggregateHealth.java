@@ -13,12 +13,16 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
- * Turns scored reviews, batches and dead letters into one {@code model-health.v1} record per model
- * version per processing-time window, with drift against the model's training reference.
+ * Merges the scoring subtasks' per-window figures ({@link HealthPartial}), label feedback, model
+ * events and dead letters into one {@code model-health.v1} record per model version per
+ * processing-time window, with drift against the model's training reference.
  *
  * <p>A custom operator, not a window, so the last partial window is still reported when a bounded
- * input ends. Runs at parallelism 1: it sees every event of the job. Health is monitoring, not
- * data: a window in progress at a failure is not replayed.
+ * input ends. Runs at parallelism 1, but sees only a handful of records per window and subtask:
+ * every scoring subtask pre-aggregates its own window. A window is reported a grace period after it
+ * ends, so the subtasks' partials of it have arrived; a partial later still counts in the window
+ * being collected. Health is monitoring, not data: a window in progress at a failure is not
+ * replayed.
  */
 public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
         implements OneInputStreamOperator<HealthEvent, ModelHealth>, BoundedOneInput {
@@ -32,9 +36,18 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
     private transient Map<String, ModelManifest> references;
 
     private transient RoutingTable routing;
-    private transient long windowStart;
-    private transient Map<String, HealthAccumulator> byVersion;
-    private transient Map<String, Long> deadLetters;
+
+    /** The windows being collected, by start: at most the current one and the one in grace. */
+    private transient TreeMap<Long, Window> windows;
+
+    /** Everything before this was reported. */
+    private transient long reportedUpTo;
+
+    /** One window's accumulators and dead letters. */
+    private static final class Window {
+        final Map<String, HealthAccumulator> byVersion = new LinkedHashMap<>();
+        final Map<String, Long> deadLetters = new TreeMap<>();
+    }
 
     /** The last window's record of each model version, behind the per-version gauges. */
     private transient Map<String, ModelHealth> latest;
@@ -57,52 +70,66 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
         super.open();
         references = new java.util.HashMap<>();
         latest = new java.util.HashMap<>();
+        windows = new TreeMap<>();
         long now = getProcessingTimeService().getCurrentProcessingTime();
-        startWindow(now - Math.floorMod(now, windowMs));
+        reportedUpTo = startOf(now);
+        scheduleReport(reportedUpTo + windowMs);
     }
 
-    private void startWindow(long start) {
-        windowStart = start;
-        byVersion = new LinkedHashMap<>();
-        deadLetters = new TreeMap<>();
+    private long startOf(long time) {
+        return time - Math.floorMod(time, windowMs);
+    }
+
+    /** How long after its end a window waits for the subtasks' partials. */
+    private long grace() {
+        return Math.min(windowMs / 2, 2_000);
+    }
+
+    private void scheduleReport(long windowEnd) {
         getProcessingTimeService()
                 .registerTimer(
-                        start + windowMs,
+                        windowEnd + grace(),
                         time -> {
-                            emit(start + windowMs);
-                            startWindow(start + windowMs);
+                            report(windowEnd - windowMs, windowEnd);
+                            scheduleReport(windowEnd + windowMs);
                         });
+    }
+
+    /** The window a record belongs to: its own when still open, else the one being collected. */
+    private Window window(long start) {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        long open = start < reportedUpTo ? Math.max(reportedUpTo, startOf(now)) : start;
+        return windows.computeIfAbsent(open, s -> new Window());
+    }
+
+    private Window current() {
+        return window(startOf(getProcessingTimeService().getCurrentProcessingTime()));
     }
 
     @Override
     public void processElement(StreamRecord<HealthEvent> element) {
         HealthEvent event = element.getValue();
-        if (event.scored != null) {
-            byVersion
-                    .computeIfAbsent(event.scored.modelVersion, HealthAccumulator::new)
-                    .add(event.scored);
-        } else if (event.batch != null) {
-            byVersion
-                    .computeIfAbsent(event.batch.modelVersion, HealthAccumulator::new)
-                    .add(event.batch);
+        if (event.partial != null) {
+            window(event.partial.windowStart)
+                    .byVersion
+                    .computeIfAbsent(event.partial.modelVersion, HealthAccumulator::new)
+                    .add(HealthFigures.of(event.partial));
         } else if (event.feedback != null) {
-            byVersion
+            current()
+                    .byVersion
                     .computeIfAbsent(event.feedback.modelVersion, HealthAccumulator::new)
                     .addLabelled(event.feedback.predictedPositive, event.feedback.actualPositive);
         } else if (event.model != null) {
-            if (event.model.routing != null && event.model.subtask == 0) {
-                routing = event.model.routing;
+            if (event.model.production != null && event.model.subtask == 0) {
+                routing = event.model.routing();
             }
-            HealthAccumulator owner = ownerOf(event.model);
+            Window window = current();
+            HealthAccumulator owner = ownerOf(window, event.model);
             if (owner != null) {
                 owner.add(event.model);
             }
-        } else if (event.shadow != null) {
-            byVersion
-                    .computeIfAbsent(event.shadow.shadowVersion, HealthAccumulator::new)
-                    .add(event.shadow);
         } else if (event.deadLetterReason != null) {
-            deadLetters.merge(event.deadLetterReason, 1L, Long::sum);
+            current().deadLetters.merge(event.deadLetterReason, 1L, Long::sum);
         }
     }
 
@@ -111,23 +138,35 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
      * manifest); else production's (a refused command may name any string, and must not leave a
      * record, a gauge or a cache entry behind); null before the routing is known.
      */
-    private HealthAccumulator ownerOf(ModelEvent event) {
+    private HealthAccumulator ownerOf(Window window, ModelEvent event) {
         String version = event.modelVersion;
-        if (version == null || (!byVersion.containsKey(version) && reference(version) == null)) {
+        if (version == null
+                || (!window.byVersion.containsKey(version) && reference(version) == null)) {
             version = routing == null ? null : routing.production();
         }
-        return version == null ? null : byVersion.computeIfAbsent(version, HealthAccumulator::new);
+        return version == null
+                ? null
+                : window.byVersion.computeIfAbsent(version, HealthAccumulator::new);
     }
 
-    private void emit(long end) {
-        for (Map.Entry<String, HealthAccumulator> entry : byVersion.entrySet()) {
+    /** Reports the window starting at {@code start}, if anything happened in it. */
+    private void report(long start, long end) {
+        reportedUpTo = Math.max(reportedUpTo, end);
+        Window window = windows.remove(start);
+        if (window != null) {
+            emit(window, start, end);
+        }
+    }
+
+    private void emit(Window window, long windowStart, long end) {
+        for (Map.Entry<String, HealthAccumulator> entry : window.byVersion.entrySet()) {
             ModelManifest manifest = reference(entry.getKey());
             ModelHealth record =
                     entry.getValue()
                             .toRecord(
                                     windowStart,
                                     end,
-                                    deadLetters,
+                                    window.deadLetters,
                                     manifest == null ? null : manifest.referenceHistogram(),
                                     manifest == null ? null : manifest.referenceOovRate(),
                                     thresholds,
@@ -137,8 +176,6 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
             }
             output.collect(new StreamRecord<>(record));
         }
-        byVersion = new LinkedHashMap<>();
-        deadLetters = new TreeMap<>();
     }
 
     /**
@@ -188,8 +225,14 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
         return value == null ? 0 : value;
     }
 
+    /** The input ended: every window still open is reported, the last one ending now. */
     @Override
     public void endInput() {
-        emit(getProcessingTimeService().getCurrentProcessingTime());
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        while (!windows.isEmpty()) {
+            Map.Entry<Long, Window> first = windows.pollFirstEntry();
+            long start = first.getKey();
+            emit(first.getValue(), start, Math.max(start + 1, Math.min(start + windowMs, now)));
+        }
     }
 }

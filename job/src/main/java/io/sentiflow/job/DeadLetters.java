@@ -12,7 +12,8 @@ import org.apache.flink.util.OutputTag;
 public final class DeadLetters implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public static final OutputTag<DeadLetter> TAG = new OutputTag<>("dead-letters") {};
+    public static final OutputTag<DeadLetter> TAG =
+            new OutputTag<>("dead-letters", ContractType.DEAD_LETTER);
 
     private final int maxValueBytes;
 

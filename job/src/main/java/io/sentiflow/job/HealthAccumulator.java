@@ -1,15 +1,16 @@
 package io.sentiflow.job;
 
-import io.sentiflow.schemas.Labels;
 import io.sentiflow.schemas.ModelHealth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.HdrHistogram.Histogram;
 
-/** One model version's figures over one window; plain Java, no Flink. */
+/**
+ * One model version's health over one window: the figures merged from every scoring subtask, the
+ * model events, and how to turn them into a {@code model-health.v1} record. Plain Java, no Flink.
+ */
 final class HealthAccumulator {
-    static final int BINS = 10;
+    static final int BINS = HealthFigures.BINS;
 
     /** The most model events one record carries; later ones are only counted. */
     static final int MAX_EVENTS = 50;
@@ -22,66 +23,27 @@ final class HealthAccumulator {
             implements java.io.Serializable {}
 
     private final String modelVersion;
-    private String device;
-    private long scored;
-    private long positives;
-    private double scoreSum;
-    private final long[] histogram = new long[BINS];
-    private final Histogram latency = new Histogram(3_600_000L, 3);
-    private long batches;
-    private long batchSizeSum;
-    private int batchSizeMax;
-    private final Histogram inference = new Histogram(600_000L, 3);
-    private long tokens;
-    private long unknownTokens;
-    private long truePositives;
-    private long falsePositives;
-    private long trueNegatives;
-    private long falseNegatives;
-    private Long deviceMemoryBytes;
+    private final HealthFigures figures = new HealthFigures();
     private final List<ModelHealth.ModelEvent> events = new ArrayList<>();
     private long eventsDropped;
-    private final java.util.Set<String> shadowComparedWith = new java.util.TreeSet<>();
-    private long shadowCompared;
-    private long shadowAgreed;
-    private double shadowDifference;
 
     HealthAccumulator(String modelVersion) {
         this.modelVersion = modelVersion;
     }
 
-    void add(ScoredReview review) {
-        device = review.device;
-        scored++;
-        boolean positive = review.score >= 0.5;
-        positives += positive ? 1 : 0;
-        scoreSum += review.score;
-        histogram[bin(review.score)]++;
-        latency.recordValue(
-                Math.min(latency.getHighestTrackableValue(), Math.max(0, review.latencyMs)));
-        tokens += review.tokens;
-        unknownTokens += review.unknownTokens;
-        if (review.label != null) {
-            addLabelled(positive, Labels.POSITIVE.equals(review.label));
-        }
+    /** A scoring subtask's figures of this version and window. */
+    void add(HealthFigures partial) {
+        figures.merge(partial);
     }
 
-    /** A prediction with its true label, from the review itself or from later feedback. */
+    /** A prediction whose true label arrived later. */
     void addLabelled(boolean predicted, boolean actual) {
-        if (predicted && actual) truePositives++;
-        else if (predicted) falsePositives++;
-        else if (actual) falseNegatives++;
-        else trueNegatives++;
-    }
-
-    /** The score histogram bin of a score: [0, 0.1) … [0.9, 1]. */
-    static int bin(double score) {
-        return Math.min(BINS - 1, Math.max(0, (int) (score * BINS)));
+        figures.addLabelled(predicted, actual);
     }
 
     void add(ModelEvent event) {
-        if (device == null) {
-            device = event.device;
+        if (figures.device == null) {
+            figures.device = event.device;
         }
         if (events.size() >= MAX_EVENTS) {
             eventsDropped++;
@@ -102,27 +64,6 @@ final class HealthAccumulator {
                         event.at));
     }
 
-    void add(ShadowStats shadow) {
-        shadowComparedWith.add(shadow.primaryVersion);
-        shadowCompared += shadow.compared;
-        shadowAgreed += shadow.agreed;
-        shadowDifference += shadow.absoluteDifferenceSum;
-    }
-
-    void add(BatchStats batch) {
-        if (batch.deviceMemoryBytes != null) {
-            deviceMemoryBytes =
-                    deviceMemoryBytes == null
-                            ? batch.deviceMemoryBytes
-                            : Math.max(deviceMemoryBytes, batch.deviceMemoryBytes);
-        }
-        batches++;
-        batchSizeSum += batch.size;
-        batchSizeMax = Math.max(batchSizeMax, batch.size);
-        inference.recordValue(
-                Math.min(inference.getHighestTrackableValue(), Math.max(0, batch.inferenceMillis)));
-    }
-
     /**
      * The window's record; {@code reference} is the training score histogram, or null; {@code
      * routing} the job's routing at the window's end, or null.
@@ -135,18 +76,20 @@ final class HealthAccumulator {
             Double referenceOov,
             Thresholds thresholds,
             RoutingTable routing) {
+        HealthFigures f = figures;
+        long scored = f.scored;
         double seconds = Math.max(1e-3, (end - start) / 1000.0);
-        long labelled = truePositives + falsePositives + trueNegatives + falseNegatives;
+        long labelled = f.labelled();
         Double drift =
                 reference == null || scored == 0
                         ? null
-                        : populationStabilityIndex(histogram, reference);
+                        : populationStabilityIndex(f.histogram, reference);
         ModelHealth.Latency latencyMs =
                 new ModelHealth.Latency(
-                        latency.getValueAtPercentile(50),
-                        latency.getValueAtPercentile(95),
-                        latency.getValueAtPercentile(99),
-                        latency.getMaxValue());
+                        f.latency.getValueAtPercentile(50),
+                        f.latency.getValueAtPercentile(95),
+                        f.latency.getValueAtPercentile(99),
+                        f.latency.getMaxValue());
         long errors = deadLetters.values().stream().mapToLong(Long::longValue).sum();
         List<String> alerts = new ArrayList<>();
         if (drift != null && drift > thresholds.drift()) {
@@ -162,29 +105,29 @@ final class HealthAccumulator {
                 start,
                 end,
                 modelVersion,
-                device,
+                f.device,
                 scored,
                 scored / seconds,
                 latencyMs,
-                batches == 0 ? 0 : batchSizeSum / (double) batches,
-                batchSizeMax,
-                inference.getValueAtPercentile(50),
-                inference.getValueAtPercentile(99),
+                f.batches == 0 ? 0 : f.batchSizeSum / (double) f.batches,
+                f.batchSizeMax,
+                f.inference.getValueAtPercentile(50),
+                f.inference.getValueAtPercentile(99),
                 deadLetters,
-                scored == 0 ? 0 : positives / (double) scored,
-                scored == 0 ? 0 : scoreSum / scored,
-                histogram.clone(),
+                scored == 0 ? 0 : f.positives / (double) scored,
+                scored == 0 ? 0 : f.scoreSum / scored,
+                f.histogram.clone(),
                 drift,
-                tokens == 0 ? 0 : unknownTokens / (double) tokens,
+                f.tokens == 0 ? 0 : f.unknownTokens / (double) f.tokens,
                 referenceOov,
                 labelled,
-                labelled == 0 ? null : (truePositives + trueNegatives) / (double) labelled,
-                truePositives + falsePositives == 0
+                labelled == 0 ? null : (f.truePositives + f.trueNegatives) / (double) labelled,
+                f.truePositives + f.falsePositives == 0
                         ? null
-                        : truePositives / (double) (truePositives + falsePositives),
-                truePositives + falseNegatives == 0
+                        : f.truePositives / (double) (f.truePositives + f.falsePositives),
+                f.truePositives + f.falseNegatives == 0
                         ? null
-                        : truePositives / (double) (truePositives + falseNegatives),
+                        : f.truePositives / (double) (f.truePositives + f.falseNegatives),
                 alerts,
                 routing == null ? null : roleIn(routing),
                 routing == null
@@ -194,16 +137,16 @@ final class HealthAccumulator {
                                 routing.canary(),
                                 routing.canary() == null ? null : routing.canaryWeight(),
                                 routing.shadow()),
-                deviceMemoryBytes,
+                f.deviceMemoryBytes,
                 events,
                 eventsDropped == 0 ? null : eventsDropped,
-                shadowCompared == 0
+                f.shadowCompared == 0
                         ? null
                         : new ModelHealth.Shadow(
-                                List.copyOf(shadowComparedWith),
-                                shadowCompared,
-                                shadowAgreed / (double) shadowCompared,
-                                shadowDifference / shadowCompared));
+                                List.copyOf(f.shadowComparedWith),
+                                f.shadowCompared,
+                                f.shadowAgreed / (double) f.shadowCompared,
+                                f.shadowDifference / f.shadowCompared));
     }
 
     private String roleIn(RoutingTable routing) {

@@ -4,24 +4,16 @@ import io.sentiflow.schemas.DeadLetter;
 
 /** One input of {@link AggregateHealth}: exactly one of its fields is set. A POJO. */
 public class HealthEvent {
-    public ScoredReview scored;
-    public BatchStats batch;
+    public HealthPartial partial;
     public String deadLetterReason;
     public LabelledPrediction feedback;
     public ModelEvent model;
-    public ShadowStats shadow;
 
     public HealthEvent() {}
 
-    public static HealthEvent of(ScoredReview scored) {
+    public static HealthEvent of(HealthPartial partial) {
         HealthEvent event = new HealthEvent();
-        event.scored = scored;
-        return event;
-    }
-
-    public static HealthEvent of(BatchStats batch) {
-        HealthEvent event = new HealthEvent();
-        event.batch = batch;
+        event.partial = partial;
         return event;
     }
 
@@ -34,12 +26,6 @@ public class HealthEvent {
     public static HealthEvent of(ModelEvent model) {
         HealthEvent event = new HealthEvent();
         event.model = model;
-        return event;
-    }
-
-    public static HealthEvent of(ShadowStats shadow) {
-        HealthEvent event = new HealthEvent();
-        event.shadow = shadow;
         return event;
     }
 

@@ -49,6 +49,7 @@ public final class JobConfig implements Serializable {
     public static final String DEVICE_THREADS = "device.threads";
     public static final String BATCH_MAX_SIZE = "batch.max-size";
     public static final String BATCH_MAX_DELAY_MS = "batch.max-delay-ms";
+    public static final String BATCH_MAX_PENDING = "batch.max-pending";
     public static final String REVIEW_MAX_BYTES = "review.max-bytes";
     public static final String PARALLELISM = "parallelism";
     public static final String DELIVERY = "delivery";
@@ -108,7 +109,8 @@ public final class JobConfig implements Serializable {
         d.put(DEVICE, "auto");
         d.put(DEVICE_THREADS, "0");
         d.put(BATCH_MAX_SIZE, "64");
-        d.put(BATCH_MAX_DELAY_MS, "50");
+        d.put(BATCH_MAX_DELAY_MS, "0");
+        d.put(BATCH_MAX_PENDING, "0");
         d.put(REVIEW_MAX_BYTES, "100000");
         d.put(PARALLELISM, "0");
         d.put(DELIVERY, "exactly-once");
@@ -214,6 +216,10 @@ public final class JobConfig implements Serializable {
                             + " must be > 0 and "
                             + HEALTH_ERROR_RATE_THRESHOLD
                             + " >= 0");
+        }
+        if (longValue(BATCH_MAX_PENDING) != 0 && batchMaxPending() < batchMaxSize()) {
+            throw new IllegalArgumentException(
+                    BATCH_MAX_PENDING + " must be 0 or at least " + BATCH_MAX_SIZE);
         }
         if (batchMaxDelayMs() < 0 || parallelism() < 0 || deviceThreads() < 0) {
             throw new IllegalArgumentException(
@@ -497,8 +503,22 @@ public final class JobConfig implements Serializable {
         return (int) longValue(BATCH_MAX_SIZE);
     }
 
+    /**
+     * 0 (the default): adaptive batching, a batch leaves as soon as the scorer is free; else a
+     * lower bound on fill, as a queue leaves only when full or when its oldest review waited this
+     * long.
+     */
     public long batchMaxDelayMs() {
         return longValue(BATCH_MAX_DELAY_MS);
+    }
+
+    /**
+     * The most reviews waiting to be scored per subtask before the input blocks; 0 (the default)
+     * means 4 × {@link #batchMaxSize()}.
+     */
+    public int batchMaxPending() {
+        int configured = (int) longValue(BATCH_MAX_PENDING);
+        return configured == 0 ? 4 * batchMaxSize() : configured;
     }
 
     public int reviewMaxBytes() {

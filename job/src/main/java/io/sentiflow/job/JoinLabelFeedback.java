@@ -24,38 +24,25 @@ import org.apache.flink.util.Collector;
  * second that may wait) × ttl entries of a version name and two booleans.
  */
 public final class JoinLabelFeedback
-        extends KeyedCoProcessFunction<String, ScoredReview, ReviewLabel, LabelledPrediction> {
+        extends KeyedCoProcessFunction<String, Prediction, ReviewLabel, LabelledPrediction> {
     private static final long serialVersionUID = 1L;
 
     /**
-     * What one waiting prediction or label costs in a checkpoint, at most: its key (a review id of
-     * usual length), the version name, a flag and the TTL's timestamp. Measured in {@code
-     * LabelJoinStateEndToEndTest}; ids near their 256-character limit cost more.
+     * What one waiting prediction or label costs in a checkpoint, at most: its key and the review
+     * id again (ids of usual length), the version name, a flag and the TTL's timestamp. Measured in
+     * {@code LabelJoinStateEndToEndTest}; ids near their 256-character limit cost more.
      */
     public static final long MAX_BYTES_PER_WAITING = 100;
 
     private final long ttlMs;
     private final LabelJoin join;
-    private transient ValueState<PendingPrediction> prediction;
+    private transient ValueState<Prediction> prediction;
     private transient ValueState<Boolean> label;
     private transient Counter labelsUnmatched;
 
     public JoinLabelFeedback(long ttlMs, LabelJoin join) {
         this.ttlMs = ttlMs;
         this.join = join;
-    }
-
-    /** What a prediction leaves behind while it waits: its version and its label. A POJO. */
-    public static class PendingPrediction {
-        public String modelVersion;
-        public boolean positive;
-
-        public PendingPrediction() {}
-
-        PendingPrediction(String modelVersion, boolean positive) {
-            this.modelVersion = modelVersion;
-            this.positive = positive;
-        }
     }
 
     @Override
@@ -65,11 +52,12 @@ public final class JoinLabelFeedback
                         .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                         .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                         .cleanupFullSnapshot()
-                        .cleanupIncrementally(10, true)
+                        // Cleaned as state is touched, not on every record: the join sees few.
+                        .cleanupIncrementally(10, false)
                         .cleanupInRocksdbCompactFilter(1000)
                         .build();
-        ValueStateDescriptor<PendingPrediction> predictionDescriptor =
-                new ValueStateDescriptor<>("prediction", PendingPrediction.class);
+        ValueStateDescriptor<Prediction> predictionDescriptor =
+                new ValueStateDescriptor<>("prediction", Prediction.class);
         predictionDescriptor.enableTimeToLive(ttl);
         ValueStateDescriptor<Boolean> labelDescriptor =
                 new ValueStateDescriptor<>("label", Boolean.class);
@@ -80,14 +68,14 @@ public final class JoinLabelFeedback
     }
 
     @Override
-    public void processElement1(ScoredReview scored, Context ctx, Collector<LabelledPrediction> out)
+    public void processElement1(Prediction scored, Context ctx, Collector<LabelledPrediction> out)
             throws Exception {
         Boolean known = label.value();
         if (known != null) {
-            out.collect(new LabelledPrediction(scored.modelVersion, scored.score >= 0.5, known));
+            out.collect(new LabelledPrediction(scored.modelVersion, scored.positive, known));
             label.clear();
         } else {
-            prediction.update(new PendingPrediction(scored.modelVersion, scored.score >= 0.5));
+            prediction.update(scored);
         }
     }
 
@@ -95,7 +83,7 @@ public final class JoinLabelFeedback
     public void processElement2(
             ReviewLabel feedback, Context ctx, Collector<LabelledPrediction> out) throws Exception {
         boolean actual = Labels.POSITIVE.equals(feedback.label());
-        PendingPrediction known = prediction.value();
+        Prediction known = prediction.value();
         if (known != null) {
             out.collect(new LabelledPrediction(known.modelVersion, known.positive, actual));
             prediction.clear();

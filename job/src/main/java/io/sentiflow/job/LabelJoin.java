@@ -31,9 +31,13 @@ public final class LabelJoin implements Serializable {
         return new LabelJoin(config.labelsJoinFraction());
     }
 
-    /** Whether the prediction of this scored, unlabelled review waits for a label. */
-    public boolean waitsForLabel(ScoredReview review) {
-        return review.label == null && (review.sampled || inFraction(review.reviewId));
+    /**
+     * Whether the prediction of a scored review waits for a label: not when it came with one.
+     *
+     * @param sampled whether it was sent to review-samples for labelling
+     */
+    public boolean waitsForLabel(String reviewId, String label, boolean sampled) {
+        return label == null && (sampled || inFraction(reviewId));
     }
 
     /** Whether a label that arrives before its prediction waits for it. */

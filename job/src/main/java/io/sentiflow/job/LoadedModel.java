@@ -10,18 +10,16 @@ import java.io.IOException;
 import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * One model version resident on this subtask's device: its scorer, and its vocabulary and maximum
- * length to turn a review's tokens into ids. Plain Java; {@link ScoreBatch} owns the instances.
+ * One model version resident on this subtask's device: its scorer, and its encoder to turn a
+ * review's text into that version's ids. Plain Java; the {@link Router} owns the instances, the
+ * {@link Scorer} thread alone scores with them.
  */
 final class LoadedModel implements AutoCloseable {
     private final String version;
     private final SentimentScorer scorer;
-    private final Vocabulary vocabulary;
-    private final int maxLength;
     private final long loadMillis;
 
     private static final long MEMORY_READ_EVERY_MS = 1000;
@@ -34,8 +32,6 @@ final class LoadedModel implements AutoCloseable {
     private LoadedModel(String version, SentimentScorer scorer, long loadMillis) {
         this.version = version;
         this.scorer = scorer;
-        this.vocabulary = scorer.encoder().vocabulary();
-        this.maxLength = scorer.config().maxLength();
         this.loadMillis = loadMillis;
     }
 
@@ -50,14 +46,6 @@ final class LoadedModel implements AutoCloseable {
             if (!scorer.modelVersion().equals(version)) {
                 throw new IOException(
                         files.directory() + " holds " + scorer.modelVersion() + ", not " + version);
-            }
-            if (scorer.config().maxLength() > TokenizeReview.MAX_TOKENS) {
-                throw new IOException(
-                        version
-                                + " reads up to "
-                                + scorer.config().maxLength()
-                                + " tokens; the job passes at most "
-                                + TokenizeReview.MAX_TOKENS);
             }
             scorer.score(List.of(new int[] {Vocabulary.UNK, Vocabulary.UNK}));
         } catch (IOException | TranslateException | RuntimeException e) {
@@ -84,14 +72,12 @@ final class LoadedModel implements AutoCloseable {
         return scorer.device();
     }
 
-    /** The review's ids for this model: its first {@code maxLength} tokens in its vocabulary. */
-    int[] encode(String[] tokens) {
-        List<String> kept = Arrays.asList(tokens);
-        return vocabulary.encode(tokens.length > maxLength ? kept.subList(0, maxLength) : kept);
-    }
-
-    int maxLength() {
-        return maxLength;
+    /**
+     * The review's ids for this model: its first {@code maxLength} tokens in its vocabulary, in one
+     * pass over the text (no token strings).
+     */
+    int[] encode(String text) {
+        return scorer.encoder().encode(text);
     }
 
     float[] score(List<int[]> batch) throws TranslateException {

@@ -1,8 +1,11 @@
 package io.sentiflow.job;
 
+import java.util.List;
+
 /**
  * Something that happened to a model version in a {@link ScoreBatch} subtask: loaded, unloaded,
- * refused, or the routing changed. A POJO, on ScoreBatch's side output, for model health.
+ * refused, or the routing changed. A POJO, on ScoreBatch's side output, for model health; the
+ * routing after the event travels as its four fields.
  */
 public class ModelEvent {
     /** What happened; the names are the wire values in model-health records. */
@@ -22,8 +25,12 @@ public class ModelEvent {
     public String message;
     public long at;
 
-    /** The routing after the event (set on every event). */
-    public RoutingTable routing;
+    /** The routing after the event. */
+    public String production;
+
+    public String canary;
+    public int canaryWeight;
+    public String shadow;
 
     public ModelEvent() {}
 
@@ -45,7 +52,15 @@ public class ModelEvent {
         event.device = device;
         event.message = message;
         event.at = System.currentTimeMillis();
-        event.routing = routing;
+        event.production = routing.production();
+        event.canary = routing.canary();
+        event.canaryWeight = routing.canaryWeight();
+        event.shadow = routing.shadow();
         return event;
+    }
+
+    /** The routing after the event (its rollback history is not carried). */
+    RoutingTable routing() {
+        return new RoutingTable(production, List.of(), canary, canaryWeight, shadow);
     }
 }

@@ -1,5 +1,6 @@
 package io.sentiflow.job;
 
+import io.sentiflow.model.Tokenizer;
 import io.sentiflow.schemas.ContractViolation;
 import io.sentiflow.schemas.DeadLetter;
 import io.sentiflow.schemas.Json;
@@ -11,8 +12,9 @@ import org.apache.flink.util.Collector;
 
 /**
  * Checks each record against the {@code review.v1} contract. Valid reviews go on; anything else —
- * null, oversized, invalid UTF-8 or JSON, missing or mistyped fields, blank text — goes to the
- * dead-letter side output with its reason. Never throws on input.
+ * null, oversized, invalid UTF-8 or JSON, missing or mistyped fields, blank text, text with no
+ * words once markup is removed (only {@code <br />}, say) — goes to the dead-letter side output
+ * with its reason and the record's bytes. Never throws on input.
  */
 public final class ParseReview extends ProcessFunction<KafkaRecord, ParsedReview> {
     private static final long serialVersionUID = 1L;
@@ -49,6 +51,14 @@ public final class ParseReview extends ProcessFunction<KafkaRecord, ParsedReview
         }
         try {
             Review review = Json.review(record.value);
+            if (!Tokenizer.hasToken(review.text())) {
+                reject(
+                        ctx,
+                        record,
+                        DeadLetter.Reason.EMPTY_TEXT,
+                        "review has no words once markup and whitespace are removed");
+                return;
+            }
             out.collect(new ParsedReview(review.id(), review.text(), review.label(), record));
         } catch (ContractViolation violation) {
             reject(ctx, record, violation.reason(), violation.getMessage());

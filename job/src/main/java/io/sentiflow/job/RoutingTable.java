@@ -130,17 +130,11 @@ public record RoutingTable(
                 yield new RoutingTable(production, previous, canary, canaryWeight, version);
             }
             case ROLLBACK -> {
-                String target = rollbackTarget();
-                if (target == null) {
+                if (rollbackTarget() == null) {
                     throw new NotApplicable(
                             "nothing to roll back to: no deploy has replaced " + production);
                 }
-                yield new RoutingTable(
-                        target,
-                        previous.subList(0, previous.size() - 1),
-                        target.equals(canary) ? null : canary,
-                        target.equals(canary) ? 0 : canaryWeight,
-                        target.equals(shadow) ? null : shadow);
+                yield rolledBack();
             }
             case CLEAR_CANARY -> {
                 if (canary == null) {
@@ -155,6 +149,30 @@ public record RoutingTable(
                 yield new RoutingTable(production, previous, canary, canaryWeight, null);
             }
         };
+    }
+
+    /** The table without {@code version} as canary or shadow (production stays). */
+    public RoutingTable without(String version) {
+        return new RoutingTable(
+                production,
+                previous,
+                version.equals(canary) ? null : canary,
+                version.equals(canary) ? 0 : canaryWeight,
+                version.equals(shadow) ? null : shadow);
+    }
+
+    /** The table after a rollback; the caller knows there is a target. */
+    public RoutingTable rolledBack() {
+        String target = rollbackTarget();
+        if (target == null) {
+            throw new IllegalStateException("nothing to roll back to");
+        }
+        return new RoutingTable(
+                target,
+                previous.subList(0, previous.size() - 1),
+                target.equals(canary) ? null : canary,
+                target.equals(canary) ? 0 : canaryWeight,
+                target.equals(shadow) ? null : shadow);
     }
 
     private List<String> pushed(String version) {

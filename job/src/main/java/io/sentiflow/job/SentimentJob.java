@@ -13,6 +13,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -109,10 +110,6 @@ public final class SentimentJob {
                         .process(new ParseReview(config.reviewMaxBytes(), rejections))
                         .uid("parse-review")
                         .name("ParseReview");
-        SingleOutputStreamOperator<TokenizedReview> tokenized =
-                parsed.process(new TokenizeReview(rejections))
-                        .uid("tokenize-review")
-                        .name("TokenizeReview");
         // Routing commands reach every scoring subtask; the routing table is broadcast state.
         DataStream<KafkaRecord> commands =
                 env.fromSource(control, WatermarkStrategy.noWatermarks(), "model-control")
@@ -120,27 +117,20 @@ public final class SentimentJob {
                         .setParallelism(1)
                         .broadcast();
         ModelCatalog catalog = ModelCatalog.of(config);
-        SingleOutputStreamOperator<ScoredReview> scored =
-                tokenized
-                        .connect(commands)
+        SingleOutputStreamOperator<Sentiment> scored =
+                parsed.connect(commands)
                         .transform(
                                 "ScoreBatch",
-                                TypeInformation.of(ScoredReview.class),
+                                ContractType.SENTIMENT,
                                 new ScoreBatch(catalog, ScoreBatch.Settings.of(config)))
                         .uid("score-batch");
-
+        scored.sinkTo(sentiments).uid("sentiments-sink").name("sentiments");
         scored.getSideOutput(ScoreBatch.SAMPLES)
                 .sinkTo(samples)
                 .uid("samples-sink")
                 .name("review-samples");
-        scored.map(ScoredReview::toSentiment)
-                .returns(TypeInformation.of(Sentiment.class))
-                .uid("to-sentiment")
-                .name("ToSentiment")
-                .sinkTo(sentiments)
-                .uid("sentiments-sink")
-                .name("sentiments");
-        // True labels from raters; predictions of reviews that came without one wait for it.
+
+        // True labels from raters; the predictions that can get one wait for it (LabelJoin).
         SingleOutputStreamOperator<ReviewLabel> feedback =
                 env.fromSource(labels, WatermarkStrategy.noWatermarks(), "review-labels")
                         .uid("labels-source")
@@ -150,34 +140,30 @@ public final class SentimentJob {
         SingleOutputStreamOperator<DeadLetter> rejected =
                 parsed.getSideOutput(DeadLetters.TAG)
                         .union(
-                                tokenized.getSideOutput(DeadLetters.TAG),
                                 scored.getSideOutput(DeadLetters.TAG),
                                 feedback.getSideOutput(DeadLetters.TAG))
                         .map(new CountDeadLetters())
+                        .returns(ContractType.DEAD_LETTER)
                         .uid("count-dead-letters")
                         .name("CountDeadLetters");
         rejected.sinkTo(deadLetters).uid("dead-letters-sink").name("dead-letters");
 
-        // Only predictions that can get a label wait for one: the label join's state stays bounded.
-        LabelJoin join = LabelJoin.of(config);
         SingleOutputStreamOperator<LabelledPrediction> joined =
-                scored.filter(join::waitsForLabel)
-                        .uid("unlabelled")
-                        .name("AwaitsLabel")
-                        .keyBy(review -> review.reviewId)
+                scored.getSideOutput(ScoreBatch.AWAITING_LABEL)
+                        .keyBy(prediction -> prediction.reviewId)
                         .connect(feedback.keyBy(ReviewLabel::reviewId))
-                        .process(new JoinLabelFeedback(config.labelsTtlMs(), join))
+                        .process(new JoinLabelFeedback(config.labelsTtlMs(), LabelJoin.of(config)))
                         .uid("join-label-feedback")
                         .name("JoinLabelFeedback");
 
+        // Health: each scoring subtask sends its own window's figures; the rest is rare events.
         DataStream<HealthEvent> healthEvents =
-                asHealth(scored, HealthEvent::of, "health-scored", "ScoredToHealth")
+                asHealth(
+                                scored.getSideOutput(ScoreBatch.HEALTH),
+                                HealthEvent::of,
+                                "health-partials",
+                                "PartialToHealth")
                         .union(
-                                asHealth(
-                                        scored.getSideOutput(ScoreBatch.BATCHES),
-                                        HealthEvent::of,
-                                        "health-batches",
-                                        "BatchToHealth"),
                                 asHealth(
                                         joined,
                                         HealthEvent::of,
@@ -189,11 +175,6 @@ public final class SentimentJob {
                                         "health-model-events",
                                         "ModelEventToHealth"),
                                 asHealth(
-                                        scored.getSideOutput(ScoreBatch.SHADOW),
-                                        HealthEvent::of,
-                                        "health-shadow",
-                                        "ShadowToHealth"),
-                                asHealth(
                                         rejected,
                                         HealthEvent::of,
                                         "health-dead-letters",
@@ -201,7 +182,7 @@ public final class SentimentJob {
         healthEvents
                 .transform(
                         "AggregateHealth",
-                        TypeInformation.of(ModelHealth.class),
+                        ContractType.MODEL_HEALTH,
                         new AggregateHealth(
                                 catalog,
                                 config.healthWindowMs(),
@@ -224,6 +205,8 @@ public final class SentimentJob {
     static Configuration runtimeSettings(JobConfig config) {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, config.stateBackend());
+        // No Kryo anywhere: every type the job ships is a POJO, a basic type or a ContractType.
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
         if (config.restartMaxFailures() == 0) {
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
             return conf;

@@ -136,4 +136,41 @@ class JobConfigTest {
                 .as("the broker's own clock is believed")
                 .isEqualTo(now - 3_600_000);
     }
+
+    @Test
+    void theJobsGraphShouldNeedNoKryoAnywhere() throws IOException {
+        JobConfig config =
+                JobConfig.fromArgs(
+                        "--model.path", TestModel.directory().toString(), "--device", "cpu");
+        var env =
+                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+                        .getExecutionEnvironment();
+        new SentimentJob(
+                        config,
+                        KafkaIo.reviewSource(config),
+                        KafkaIo.labelSource(config),
+                        KafkaIo.controlSource(config),
+                        KafkaIo.sentimentSink(config),
+                        KafkaIo.deadLetterSink(config),
+                        KafkaIo.healthSink(config),
+                        KafkaIo.sampleSink(config))
+                .defineWorkflow(env);
+        assertThat(env.getConfig().getSerializerConfig().hasGenericTypesDisabled()).isTrue();
+        // Building the graph creates every edge's serializer: a type that needs Kryo fails here.
+        var graph = env.getStreamGraph();
+        assertThat(graph.getStreamNodes())
+                .extracting(node -> node.getOperatorName())
+                .contains("ScoreBatch", "ParseReview", "JoinLabelFeedback", "AggregateHealth");
+        graph.getJobGraph();
+        for (var node : graph.getStreamNodes()) {
+            assertThat(
+                            node.getTypeSerializerOut() == null
+                                    || !(node.getTypeSerializerOut()
+                                            instanceof
+                                            org.apache.flink.api.java.typeutils.runtime.kryo
+                                                    .KryoSerializer))
+                    .as(node.getOperatorName())
+                    .isTrue();
+        }
+    }
 }

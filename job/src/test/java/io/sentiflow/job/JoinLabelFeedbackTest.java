@@ -14,14 +14,14 @@ class JoinLabelFeedbackTest {
     private static final long TTL = 1000;
 
     private static KeyedTwoInputStreamOperatorTestHarness<
-                    String, ScoredReview, ReviewLabel, LabelledPrediction>
+                    String, Prediction, ReviewLabel, LabelledPrediction>
             harness(double fraction) throws Exception {
         var harness =
                 new KeyedTwoInputStreamOperatorTestHarness<
-                        String, ScoredReview, ReviewLabel, LabelledPrediction>(
+                        String, Prediction, ReviewLabel, LabelledPrediction>(
                         new KeyedCoProcessOperator<>(
                                 new JoinLabelFeedback(TTL, new LabelJoin(fraction))),
-                        r -> r.reviewId,
+                        p -> p.reviewId,
                         ReviewLabel::reviewId,
                         Types.STRING);
         harness.setProcessingTime(0);
@@ -30,16 +30,8 @@ class JoinLabelFeedbackTest {
         return harness;
     }
 
-    private static ScoredReview review(String id, double score) {
-        ScoredReview review = new ScoredReview();
-        review.reviewId = id;
-        review.score = score;
-        review.modelVersion = "m@1";
-        return review;
-    }
-
-    private static StreamRecord<ScoredReview> scored(String id, double score) {
-        return new StreamRecord<>(review(id, score));
+    private static StreamRecord<Prediction> scored(String id, double score) {
+        return new StreamRecord<>(new Prediction(id, "m@1", score >= 0.5));
     }
 
     @Test
@@ -114,16 +106,13 @@ class JoinLabelFeedbackTest {
         LabelJoin join = new LabelJoin(0.01);
         long waiting =
                 IntStream.range(0, 100_000)
-                        .filter(i -> join.waitsForLabel(review("review-" + i, 0.9)))
+                        .filter(i -> join.waitsForLabel("review-" + i, null, false))
                         .count();
         assertThat(waiting).isBetween(850L, 1150L);
-        ScoredReview sampled = review("review-x", 0.5);
-        sampled.sampled = true;
-        assertThat(new LabelJoin(0).waitsForLabel(sampled)).isTrue();
-        ScoredReview labelled = review("review-y", 0.5);
-        labelled.label = "positive";
-        labelled.sampled = true;
-        assertThat(new LabelJoin(1).waitsForLabel(labelled)).as("it has its label").isFalse();
-        assertThat(new LabelJoin(1).waitsForLabel(review("any", 0.1))).isTrue();
+        assertThat(new LabelJoin(0).waitsForLabel("review-x", null, true)).isTrue();
+        assertThat(new LabelJoin(1).waitsForLabel("review-y", "positive", true))
+                .as("it has its label")
+                .isFalse();
+        assertThat(new LabelJoin(1).waitsForLabel("any", null, false)).isTrue();
     }
 }

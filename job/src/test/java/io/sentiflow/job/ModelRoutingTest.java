@@ -8,6 +8,7 @@ import io.sentiflow.model.registry.ModelRegistry;
 import io.sentiflow.schemas.DeadLetter;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.ModelControl;
+import io.sentiflow.schemas.Sentiment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,22 +61,13 @@ class ModelRoutingTest {
 
     /** Lets the background load finish and the operator apply what waits. */
     private static void settle(
-            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness)
+            TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness)
             throws Exception {
-        ScoreBatch operator = (ScoreBatch) harness.getOperator();
-        long deadline = System.currentTimeMillis() + 60_000;
-        long time = harness.getProcessingTime();
-        while (operator.commandsWaiting()) {
-            assertThat(System.currentTimeMillis())
-                    .as("commands applied in time")
-                    .isLessThan(deadline);
-            Thread.sleep(5);
-            harness.setProcessingTime(time += 10);
-        }
+        ScoreBatchTest.settle(harness);
     }
 
     private static Map<String, String> versionsWithPrefix(
-            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness,
+            TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness,
             String prefix) {
         Map<String, String> selected = new TreeMap<>(versionsById(harness));
         selected.keySet().removeIf(id -> !id.startsWith(prefix));
@@ -84,16 +76,16 @@ class ModelRoutingTest {
     }
 
     private static Map<String, String> versionsById(
-            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness) {
+            TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness) {
         Map<String, String> versions = new TreeMap<>();
-        for (ScoredReview review : harness.extractOutputValues()) {
-            assertThat(versions.put(review.reviewId, review.modelVersion)).isNull();
+        for (Sentiment review : harness.extractOutputValues()) {
+            assertThat(versions.put(review.reviewId(), review.modelVersion())).isNull();
         }
         return versions;
     }
 
     private static List<DeadLetter> deadLetters(
-            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness) {
+            TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness) {
         var letters = harness.getSideOutput(DeadLetters.TAG);
         return letters == null
                 ? List.of()
@@ -103,7 +95,7 @@ class ModelRoutingTest {
     }
 
     private static List<ModelEvent> events(
-            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness) {
+            TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness) {
         return StreamSupport.stream(
                         harness.getSideOutput(ScoreBatch.MODEL_EVENTS).spliterator(), false)
                 .map(StreamRecord::getValue)
@@ -111,7 +103,7 @@ class ModelRoutingTest {
     }
 
     private static void send(
-            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness,
+            TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness,
             String prefix,
             int count)
             throws Exception {
@@ -169,7 +161,7 @@ class ModelRoutingTest {
                             e -> {
                                 assertThat(e.type).isEqualTo(ModelEvent.Type.REFUSED);
                                 assertThat(e.modelVersion).isEqualTo(V3);
-                                assertThat(e.routing.production()).isEqualTo(V2);
+                                assertThat(e.production).isEqualTo(V2);
                             })
                     .anySatisfy(
                             e -> {

@@ -2,26 +2,38 @@ package io.sentiflow.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sentiflow.schemas.DeadLetter;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import io.sentiflow.model.ModelConfig;
+import io.sentiflow.model.Tokenizer;
+import io.sentiflow.model.Vocabulary;
+import io.sentiflow.model.data.LabeledText;
+import io.sentiflow.schemas.Sentiment;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.StreamSupport;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.mailbox.Mail;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
-/** Operator-harness tests of the micro-batcher, with the real model. */
+/**
+ * Operator-harness tests of the scoring operator with the real model: adaptive batching on the
+ * scorer thread, the optional minimum delay, draining before barriers and at the end, backpressure,
+ * restore.
+ */
 class ScoreBatchTest {
     private static final int MAX_SIZE = 3;
     private static final long MAX_DELAY_MS = 100;
 
-    static TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness(
+    static TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness(
             ModelCatalog catalog, OperatorSubtaskState restoreFrom) throws Exception {
-        ScoreBatch operator =
-                new ScoreBatch(catalog, ScoreBatch.Settings.of("cpu", MAX_SIZE, MAX_DELAY_MS));
-        var harness = new TwoInputStreamOperatorTestHarness<>(operator);
+        return harness(catalog, restoreFrom, ScoreBatch.Settings.of("cpu", MAX_SIZE, MAX_DELAY_MS));
+    }
+
+    static TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness(
+            ModelCatalog catalog, OperatorSubtaskState restoreFrom, ScoreBatch.Settings settings)
+            throws Exception {
+        var harness = new TwoInputStreamOperatorTestHarness<>(new ScoreBatch(catalog, settings));
         harness.setProcessingTime(0);
         if (restoreFrom != null) {
             harness.initializeState(restoreFrom);
@@ -30,82 +42,132 @@ class ScoreBatchTest {
         return harness;
     }
 
-    private static TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview>
-            harness() throws Exception {
+    private static TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness()
+            throws Exception {
         return harness(ModelCatalog.of(TestModel.directory()), null);
     }
 
-    static StreamRecord<TokenizedReview> review(String id, String... tokens) {
-        KafkaRecord source =
-                new KafkaRecord(
-                        "reviews",
+    private static TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> adaptive(
+            int maxPending) throws Exception {
+        ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
+        return harness(
+                ModelCatalog.of(TestModel.directory()),
+                null,
+                new ScoreBatch.Settings(
+                        defaults.device(),
+                        defaults.maxSize(),
                         0,
-                        id.hashCode() & 0xffff,
-                        0L,
-                        id.getBytes(StandardCharsets.UTF_8));
-        return new StreamRecord<>(
-                new TokenizedReview(
-                        id,
-                        tokens.length == 0 ? new String[] {"a", "fine", "film"} : tokens,
-                        source));
+                        maxPending,
+                        0,
+                        0,
+                        3,
+                        10_000,
+                        0.2,
+                        0,
+                        defaults.deadLetters(),
+                        defaults.controlMaxBytes(),
+                        defaults.controlMaxPending(),
+                        defaults.maxRecordBytes(),
+                        defaults.labelJoin()));
+    }
+
+    static StreamRecord<ParsedReview> review(String id, String text) {
+        KafkaRecord source = new KafkaRecord("reviews", 0, id.hashCode() & 0xffff, 0L, null);
+        return new StreamRecord<>(new ParsedReview(id, text, null, source));
+    }
+
+    static StreamRecord<ParsedReview> review(String id) {
+        return review(id, "a fine film");
+    }
+
+    /**
+     * Runs what the scorer and the loader sent back through the mailbox until the operator has
+     * nothing in flight.
+     */
+    static void settle(TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, ?> harness)
+            throws Exception {
+        ScoreBatch operator = (ScoreBatch) harness.getOperator();
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            for (Mail mail : harness.getTaskMailbox().drain()) {
+                mail.run();
+            }
+            if (!operator.busy() || operator.waitsForDelay()) {
+                return;
+            }
+            assertThat(System.currentTimeMillis()).as("settled in time").isLessThan(deadline);
+            Thread.sleep(2);
+        }
     }
 
     static List<String> scoredIds(
-            TwoInputStreamOperatorTestHarness<TokenizedReview, KafkaRecord, ScoredReview> harness) {
-        return harness.extractOutputValues().stream().map(s -> s.reviewId).toList();
+            TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness) {
+        return harness.extractOutputValues().stream().map(Sentiment::reviewId).toList();
     }
 
     @Test
-    void shouldScoreABatchAsSoonAsItIsFull() throws Exception {
-        try (var harness = harness()) {
-            harness.processElement1(review("a"));
-            harness.processElement1(review("b"));
-            assertThat(scoredIds(harness)).isEmpty();
-            harness.processElement1(review("c"));
-            assertThat(scoredIds(harness)).containsExactly("a", "b", "c");
-            // The full batch's delay timer is now stale: it must not flush the next batch early.
-            harness.setProcessingTime(MAX_DELAY_MS / 2);
-            harness.processElement1(review("d"));
-            harness.setProcessingTime(MAX_DELAY_MS);
-            assertThat(scoredIds(harness)).containsExactly("a", "b", "c");
-            harness.setProcessingTime(MAX_DELAY_MS / 2 + MAX_DELAY_MS);
-            assertThat(scoredIds(harness)).containsExactly("a", "b", "c", "d");
-            assertThat(harness.extractOutputValues())
-                    .allSatisfy(s -> assertThat(s.score).isBetween(0.0, 1.0))
-                    .allSatisfy(s -> assertThat(s.modelVersion).isEqualTo("textcnn-test@1"));
+    void aLoneReviewShouldBeScoredAtOnceWithoutWaitingForABatch() throws Exception {
+        try (var harness = adaptive(32)) {
+            harness.processElement1(review("alone"));
+            settle(harness);
+            assertThat(scoredIds(harness)).containsExactly("alone");
+            assertThat(harness.getProcessingTime()).as("no timer was needed").isZero();
+            assertThat(harness.extractOutputValues().get(0).modelVersion())
+                    .isEqualTo("textcnn-test@1");
         }
     }
 
     @Test
-    void shouldScoreAPartialBatchWhenItsOldestReviewHasWaitedMaxDelay() throws Exception {
+    void aBacklogShouldBeScoredInBatchesWithTheInputBlockedAtMaxPending() throws Exception {
+        try (var harness = adaptive(16)) {
+            // 100 reviews arrive faster than the scorer: at most 16 wait, the input yields.
+            for (int i = 0; i < 100; i++) {
+                harness.processElement1(review("r" + i));
+                assertThat(((ScoreBatch) harness.getOperator()).waiting()).isLessThan(16);
+            }
+            settle(harness);
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                expected.add("r" + i);
+            }
+            assertThat(scoredIds(harness)).containsExactlyElementsOf(expected);
+        }
+    }
+
+    @Test
+    void withAMinimumDelayAPartialBatchShouldWaitForIt() throws Exception {
         try (var harness = harness()) {
             harness.setProcessingTime(10);
             harness.processElement1(review("a"));
             harness.setProcessingTime(50);
             harness.processElement1(review("b"));
+            settle(harness);
             harness.setProcessingTime(10 + MAX_DELAY_MS - 1);
+            settle(harness);
             assertThat(scoredIds(harness)).isEmpty();
             harness.setProcessingTime(10 + MAX_DELAY_MS);
+            settle(harness);
             assertThat(scoredIds(harness)).containsExactly("a", "b");
-            assertThat(harness.getProcessingTimeService().getNumActiveTimers())
-                    .as("only the drift window's timer")
-                    .isEqualTo(1);
+            harness.processElement1(review("c"));
+            harness.processElement1(review("d"));
+            harness.processElement1(review("e"));
+            settle(harness);
+            assertThat(scoredIds(harness)).as("a full batch does not wait").hasSize(5);
         }
     }
 
     @Test
-    void shouldFlushBeforeACheckpointSoNothingBufferedIsInTheSnapshot() throws Exception {
+    void shouldScoreEverythingBeforeACheckpointSoNothingInFlightIsInTheSnapshot() throws Exception {
         try (var harness = harness()) {
             harness.setProcessingTime(1);
             harness.processElement1(review("a"));
             harness.prepareSnapshotPreBarrier(1);
             assertThat(scoredIds(harness)).containsExactly("a");
+            assertThat(((ScoreBatch) harness.getOperator()).busy()).isFalse();
             harness.snapshot(1, 1);
             harness.setProcessingTime(1 + MAX_DELAY_MS);
-            assertThat(scoredIds(harness)).as("the stale timer scores nothing twice").hasSize(1);
-            assertThat(harness.getProcessingTimeService().getNumActiveTimers())
-                    .as("only the drift window's timer")
-                    .isEqualTo(1);
+            settle(harness);
+            assertThat(scoredIds(harness)).as("the delay timer scores nothing twice").hasSize(1);
         }
     }
 
@@ -115,42 +177,6 @@ class ScoreBatchTest {
             harness.processElement1(review("a"));
             harness.endInput1();
             assertThat(scoredIds(harness)).containsExactly("a");
-        }
-    }
-
-    @Test
-    void oneUnscorableReviewShouldNotSinkItsBatch() throws Exception {
-        try (var harness = harness()) {
-            harness.processElement1(review("good-1"));
-            StreamRecord<TokenizedReview> broken = review("broken");
-            broken.getValue().tokens = null;
-            harness.processElement1(broken);
-            harness.processElement1(review("good-2"));
-            assertThat(scoredIds(harness)).containsExactlyInAnyOrder("good-1", "good-2");
-            List<DeadLetter> letters =
-                    StreamSupport.stream(
-                                    harness.getSideOutput(DeadLetters.TAG).spliterator(), false)
-                            .map(StreamRecord::getValue)
-                            .toList();
-            assertThat(letters).hasSize(1);
-            assertThat(letters.get(0).reason()).isEqualTo(DeadLetter.Reason.SCORING_ERROR);
-            assertThat(new String(letters.get(0).originalBytes(), StandardCharsets.UTF_8))
-                    .isEqualTo("broken");
-        }
-    }
-
-    @Test
-    void reviewsOfDifferentLengthsShouldNotShareABatch() throws Exception {
-        try (var harness = harness()) {
-            harness.processElement1(review("short-1"));
-            harness.processElement1(review("long-1", words(150)));
-            harness.processElement1(review("short-2"));
-            harness.processElement1(review("short-3"));
-            assertThat(scoredIds(harness)).containsExactly("short-1", "short-2", "short-3");
-            harness.processElement1(review("long-2", words(140)));
-            harness.processElement1(review("long-3", words(129)));
-            assertThat(scoredIds(harness))
-                    .containsExactly("short-1", "short-2", "short-3", "long-1", "long-2", "long-3");
         }
     }
 
@@ -175,9 +201,47 @@ class ScoreBatchTest {
         }
     }
 
-    private static String[] words(int length) {
-        String[] words = new String[length];
-        Arrays.fill(words, "film");
-        return words;
+    @Test
+    void aReviewShouldGetTheIdsTrainingGivesItsText() throws Exception {
+        ModelConfig config = ModelConfig.read(TestModel.directory());
+        Tokenizer tokenizer = new Tokenizer(config.maxLength());
+        Vocabulary vocabulary =
+                Vocabulary.load(io.sentiflow.model.ModelFiles.vocabulary(TestModel.directory()));
+        try (LoadedModel model =
+                LoadedModel.load(
+                        config.modelVersion(),
+                        io.sentiflow.model.VerifiedModel.read(TestModel.directory()),
+                        ai.djl.Device.cpu())) {
+            for (LabeledText text : TestModel.imdb().sample("test", 300, 4)) {
+                assertThat(model.encode(text.text()))
+                        .isEqualTo(vocabulary.encode(tokenizer.tokenize(text.text())));
+            }
+        }
+    }
+
+    @Test
+    void theHealthWindowShouldCarryWhatTheSubtaskScored() throws Exception {
+        try (var harness = adaptive(32)) {
+            for (int i = 0; i < 20; i++) {
+                harness.processElement1(review("h" + i));
+            }
+            settle(harness);
+            harness.setProcessingTime(10_000);
+            var partials =
+                    StreamSupport.stream(
+                                    harness.getSideOutput(ScoreBatch.HEALTH).spliterator(), false)
+                            .map(StreamRecord::getValue)
+                            .toList();
+            assertThat(partials)
+                    .singleElement()
+                    .satisfies(
+                            p -> {
+                                assertThat(p.scored).isEqualTo(20);
+                                assertThat(p.modelVersion).isEqualTo("textcnn-test@1");
+                                assertThat(p.windowStart).isZero();
+                                assertThat(HealthFigures.of(p).latency.getTotalCount())
+                                        .isEqualTo(20);
+                            });
+        }
     }
 }

@@ -3,7 +3,10 @@ package io.sentiflow.model;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
-import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -19,16 +22,17 @@ import java.util.Map;
 /**
  * A trained TextCNN loaded from a model directory onto one device, scoring batches of reviews.
  *
- * <p>Owns the native model and its predictor: open it once, score many batches, close it. Each
- * batch's arrays live in the predictor's per-batch manager, so native memory does not grow. Not
- * thread-safe: one scorer per thread (in Flink, per parallel instance).
+ * <p>Owns the native model: open it once, score many batches, close it. Each batch's arrays live in
+ * a manager of its own that is closed after the batch, so native memory does not grow. Not
+ * thread-safe: one thread scores with it at a time (in Flink, each subtask's scorer thread).
  */
 public final class SentimentScorer implements AutoCloseable {
     private final ModelConfig config;
     private final ModelManifest manifest;
     private final TextEncoder encoder;
     private final Model model;
-    private final Predictor<int[], Float> predictor;
+    private final ParameterStore parameters;
+    private final int minLength;
 
     private SentimentScorer(
             ModelConfig config, ModelManifest manifest, TextEncoder encoder, Model model) {
@@ -36,8 +40,8 @@ public final class SentimentScorer implements AutoCloseable {
         this.manifest = manifest;
         this.encoder = encoder;
         this.model = model;
-        this.predictor =
-                model.newPredictor(new TokenIdsTranslator(config.network().maxKernelSize()));
+        this.parameters = new ParameterStore(model.getNDManager(), false);
+        this.minLength = config.network().maxKernelSize();
     }
 
     /**
@@ -119,14 +123,30 @@ public final class SentimentScorer implements AutoCloseable {
         return encoder;
     }
 
-    /** P(positive) for each review's token ids, in order. Empty sequences are allowed. */
+    /**
+     * P(positive) for each review's token ids, in order; empty sequences are allowed. One padded
+     * array goes in and one array of logits comes out, whatever the batch size; every array of the
+     * call lives in a manager closed at its end.
+     */
     public float[] score(List<int[]> batch) throws TranslateException {
-        List<Float> scores = predictor.batchPredict(batch);
-        float[] result = new float[scores.size()];
-        for (int i = 0; i < result.length; i++) {
-            result[i] = scores.get(i);
+        if (batch.isEmpty()) {
+            return new float[0];
         }
-        return result;
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            NDArray ids = PaddedBatch.of(manager, batch, minLength);
+            float[] logits =
+                    model.getBlock()
+                            .forward(parameters, new NDList(ids), false)
+                            .singletonOrThrow()
+                            .toFloatArray();
+            float[] scores = new float[logits.length];
+            for (int i = 0; i < logits.length; i++) {
+                scores[i] = PaddedBatch.sigmoid(logits[i]);
+            }
+            return scores;
+        } catch (RuntimeException e) {
+            throw new TranslateException("scoring a batch of " + batch.size() + " failed", e);
+        }
     }
 
     /** P(positive) for each review text, in order. */
@@ -140,7 +160,6 @@ public final class SentimentScorer implements AutoCloseable {
 
     @Override
     public void close() {
-        predictor.close();
         model.close();
     }
 }

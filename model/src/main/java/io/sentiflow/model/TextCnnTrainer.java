@@ -413,7 +413,7 @@ public final class TextCnnTrainer {
                                 * batch.size();
                 float[] batchLogits = logits.toFloatArray();
                 for (int k = 0; k < indices.size(); k++) {
-                    scores[indices.get(k)] = TokenIdsTranslator.sigmoid(batchLogits[k]);
+                    scores[indices.get(k)] = PaddedBatch.sigmoid(batchLogits[k]);
                 }
             }
         }
@@ -482,18 +482,7 @@ public final class TextCnnTrainer {
     }
 
     private static NDArray padded(NDManager manager, List<Example> batch, int minLength) {
-        int length = minLength;
-        for (Example e : batch) {
-            length = Math.max(length, e.ids().length);
-        }
-        long[] flat = new long[batch.size() * length];
-        for (int row = 0; row < batch.size(); row++) {
-            int[] ids = batch.get(row).ids();
-            for (int t = 0; t < ids.length; t++) {
-                flat[row * length + t] = ids[t];
-            }
-        }
-        return manager.create(flat, new Shape(batch.size(), length));
+        return PaddedBatch.of(manager, batch.stream().map(Example::ids).toList(), minLength);
     }
 
     private static NDArray targets(NDManager manager, List<Example> batch) {

@@ -4,23 +4,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Turns review text into word and punctuation tokens; the one implementation shared by training and
  * the streaming job, so both see identical ids for the same text.
  *
- * <p>Rules: HTML tags such as {@code <br />} become spaces and entities are decoded; text is
- * lower-cased; runs of letters and digits (with inner apostrophes, as in {@code don't}) are words;
- * every other visible character is a token of its own; whitespace and control characters (including
- * U+0085, which Unicode treats as a line break) only separate tokens. At most {@code maxLength}
- * tokens are kept, from the start of the review.
+ * <p>Rules: HTML tags such as {@code <br />} ({@code <}, optional {@code /}, a letter, up to 200
+ * characters other than {@code <} and {@code >}, then {@code >}) become spaces and entities are
+ * decoded; text is lower-cased; runs of letters and digits (with inner apostrophes, as in {@code
+ * don't}) are words; every other visible character is a token of its own; whitespace and control
+ * characters (including U+0085, which Unicode treats as a line break) only separate tokens. At most
+ * {@code maxLength} tokens are kept, from the start of the review.
+ *
+ * <p>A hand-written scan, not regular expressions: it runs once per review on the streaming path.
+ * The tests check it token for token against the first, regular-expression version on every IMDB
+ * and MR review. {@link #scan} hands tokens out as slices of a reused buffer, so a caller that only
+ * looks them up (as {@link TextEncoder} does) allocates no string per token.
  */
 public final class Tokenizer {
-    private static final Pattern TAG = Pattern.compile("<\\s*/?\\s*[a-zA-Z][^<>]{0,200}>");
-    private static final Pattern ENTITY =
-            Pattern.compile("&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,7});");
+    private static final int MAX_TAG_BODY = 200;
     private static final Map<String, String> NAMED_ENTITIES =
             Map.ofEntries(
                     Map.entry("amp", "&"),
@@ -37,6 +39,12 @@ public final class Tokenizer {
                     Map.entry("ldquo", "“"),
                     Map.entry("rdquo", "”"));
 
+    /** Receives each token as a slice of a buffer that is reused: copy what you keep. */
+    @FunctionalInterface
+    public interface TokenSink {
+        void token(char[] chars, int start, int length);
+    }
+
     private final int maxLength;
 
     public Tokenizer(int maxLength) {
@@ -52,9 +60,130 @@ public final class Tokenizer {
 
     /** Markup removed and entities decoded; case and spacing untouched. */
     public static String stripMarkup(String text) {
-        String withoutTags = TAG.matcher(text).replaceAll(" ");
-        Matcher entity = ENTITY.matcher(withoutTags);
-        return entity.replaceAll(match -> Matcher.quoteReplacement(decode(match.group(1))));
+        int first = firstMarkupCandidate(text, 0);
+        if (first < 0) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        out.append(text, 0, first);
+        int length = text.length();
+        int i = first;
+        while (i < length) {
+            char c = text.charAt(i);
+            if (c == '<') {
+                int end = tagEnd(text, i);
+                if (end > 0) {
+                    out.append(' ');
+                    i = end;
+                    continue;
+                }
+            } else if (c == '&') {
+                int end = entityEnd(text, i);
+                if (end > 0) {
+                    out.append(decode(text.substring(i + 1, end - 1)));
+                    i = end;
+                    continue;
+                }
+            }
+            int next = firstMarkupCandidate(text, i + 1);
+            int stop = next < 0 ? length : next;
+            out.append(text, i, stop);
+            i = stop;
+        }
+        return out.toString();
+    }
+
+    private static int firstMarkupCandidate(String text, int from) {
+        for (int i = from; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '<' || c == '&') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isRegexSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
+    }
+
+    private static boolean isAsciiLetter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
+    private static boolean isAsciiDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static boolean isHexDigit(char c) {
+        return isAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
+    /** The index after a tag starting at {@code start} (a {@code <}), or -1 when none starts. */
+    private static int tagEnd(String text, int start) {
+        int length = text.length();
+        int i = start + 1;
+        while (i < length && isRegexSpace(text.charAt(i))) {
+            i++;
+        }
+        if (i < length && text.charAt(i) == '/') {
+            i++;
+        }
+        while (i < length && isRegexSpace(text.charAt(i))) {
+            i++;
+        }
+        if (i >= length || !isAsciiLetter(text.charAt(i))) {
+            return -1;
+        }
+        int limit = Math.min(length, i + 1 + MAX_TAG_BODY + 1);
+        for (int j = i + 1; j < limit; j++) {
+            char c = text.charAt(j);
+            if (c == '>') {
+                return j + 1;
+            }
+            if (c == '<') {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** The index after an entity starting at {@code start} (a {@code &}), or -1. */
+    private static int entityEnd(String text, int start) {
+        int length = text.length();
+        int i = start + 1;
+        if (i >= length) {
+            return -1;
+        }
+        char c = text.charAt(i);
+        if (c == '#') {
+            i++;
+            if (i < length && (text.charAt(i) == 'x' || text.charAt(i) == 'X')) {
+                int digits = i + 1;
+                int end = digits;
+                while (end < length && end - digits < 6 && isHexDigit(text.charAt(end))) {
+                    end++;
+                }
+                if (end > digits && end < length && text.charAt(end) == ';') {
+                    return end + 1;
+                }
+            }
+            int end = i;
+            while (end < length && end - i < 7 && isAsciiDigit(text.charAt(end))) {
+                end++;
+            }
+            return end > i && end < length && text.charAt(end) == ';' ? end + 1 : -1;
+        }
+        if (!isAsciiLetter(c)) {
+            return -1;
+        }
+        int end = i + 1;
+        while (end < length
+                && end - i < 8
+                && (isAsciiLetter(text.charAt(end)) || isAsciiDigit(text.charAt(end)))) {
+            end++;
+        }
+        return end - i >= 2 && end < length && text.charAt(end) == ';' ? end + 1 : -1;
     }
 
     private static String decode(String entity) {
@@ -76,41 +205,94 @@ public final class Tokenizer {
         return Character.isValidCodePoint(codePoint) ? Character.toString(codePoint) : " ";
     }
 
+    private static final Tokenizer FIRST_TOKEN = new Tokenizer(1);
+
+    /** Whether a review has at least one token: some text left once markup is removed. */
+    public static boolean hasToken(String text) {
+        return FIRST_TOKEN.scan(text, (chars, start, length) -> {}) > 0;
+    }
+
     /** The tokens of a review, at most {@link #maxLength()} of them. */
     public List<String> tokenize(String text) {
-        String clean = stripMarkup(text).toLowerCase(Locale.ROOT);
         List<String> tokens = new ArrayList<>();
-        StringBuilder word = new StringBuilder();
+        scan(text, (chars, start, length) -> tokens.add(new String(chars, start, length)));
+        return tokens;
+    }
+
+    /**
+     * Hands each token of a review, at most {@link #maxLength()} of them, to {@code sink}, and
+     * returns how many there were.
+     */
+    public int scan(String text, TokenSink sink) {
+        String clean = stripMarkup(text).toLowerCase(Locale.ROOT);
+        char[] word = new char[32];
+        char[] single = new char[2];
+        int wordLength = 0;
+        int count = 0;
         int length = clean.length();
-        for (int i = 0; i < length && tokens.size() < maxLength; ) {
-            int cp = clean.codePointAt(i);
-            int next = i + Character.charCount(cp);
-            if (Character.isLetterOrDigit(cp)) {
-                word.appendCodePoint(cp);
-            } else if (isApostrophe(cp)
-                    && word.length() > 0
+        for (int i = 0; i < length && count < maxLength; ) {
+            char c = clean.charAt(i);
+            int cp;
+            int next;
+            if (c < 0x80) {
+                // ASCII: the common case, decided without Character's tables.
+                if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+                    if (wordLength == word.length) {
+                        word = java.util.Arrays.copyOf(word, word.length * 2);
+                    }
+                    word[wordLength++] = c;
+                    i++;
+                    continue;
+                }
+                cp = c;
+                next = i + 1;
+            } else {
+                cp = clean.codePointAt(i);
+                next = i + Character.charCount(cp);
+                if (Character.isLetterOrDigit(cp)) {
+                    if (wordLength + 2 > word.length) {
+                        word = java.util.Arrays.copyOf(word, word.length * 2);
+                    }
+                    wordLength += Character.toChars(cp, word, wordLength);
+                    i = next;
+                    continue;
+                }
+            }
+            if (isApostrophe(cp)
+                    && wordLength > 0
                     && next < length
                     && Character.isLetter(clean.codePointAt(next))) {
-                word.append('\'');
+                if (wordLength == word.length) {
+                    word = java.util.Arrays.copyOf(word, word.length * 2);
+                }
+                word[wordLength++] = '\'';
             } else {
-                flush(word, tokens);
-                if (!isSeparator(cp) && tokens.size() < maxLength) {
-                    tokens.add(isApostrophe(cp) ? "'" : Character.toString(cp));
+                if (wordLength > 0) {
+                    sink.token(word, 0, wordLength);
+                    wordLength = 0;
+                    count++;
+                }
+                if (!isSeparator(cp) && count < maxLength) {
+                    int n =
+                            isApostrophe(cp)
+                                    ? single(single, '\'')
+                                    : Character.toChars(cp, single, 0);
+                    sink.token(single, 0, n);
+                    count++;
                 }
             }
             i = next;
         }
-        if (tokens.size() < maxLength) {
-            flush(word, tokens);
+        if (wordLength > 0 && count < maxLength) {
+            sink.token(word, 0, wordLength);
+            count++;
         }
-        return tokens;
+        return count;
     }
 
-    private static void flush(StringBuilder word, List<String> tokens) {
-        if (word.length() > 0) {
-            tokens.add(word.toString());
-            word.setLength(0);
-        }
+    private static int single(char[] buffer, char c) {
+        buffer[0] = c;
+        return 1;
     }
 
     private static boolean isApostrophe(int cp) {
@@ -118,6 +300,9 @@ public final class Tokenizer {
     }
 
     private static boolean isSeparator(int cp) {
+        if (cp == ' ') {
+            return true;
+        }
         if (Character.isWhitespace(cp) || Character.isSpaceChar(cp)) {
             return true;
         }

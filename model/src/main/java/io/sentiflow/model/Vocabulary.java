@@ -24,6 +24,12 @@ public final class Vocabulary {
     private final List<String> tokens;
     private final Map<String, Integer> ids;
 
+    /** Open addressing over the tokens, for look-ups of a char slice without a String or boxing. */
+    private final String[] slotTokens;
+
+    private final int[] slotIds;
+    private final int mask;
+
     private Vocabulary(List<String> tokens) {
         if (tokens.size() < 2
                 || !PAD_TOKEN.equals(tokens.get(PAD))
@@ -37,6 +43,51 @@ public final class Vocabulary {
                 throw new IllegalArgumentException("duplicate token at line " + (i + 1));
             }
         }
+        int capacity = Integer.highestOneBit(Math.max(4, tokens.size() * 2 - 1)) * 2;
+        slotTokens = new String[capacity];
+        slotIds = new int[capacity];
+        mask = capacity - 1;
+        for (int i = 0; i < tokens.size(); i++) {
+            String token = tokens.get(i);
+            int slot = spread(token.hashCode()) & mask;
+            while (slotTokens[slot] != null) {
+                slot = (slot + 1) & mask;
+            }
+            slotTokens[slot] = token;
+            slotIds[slot] = i;
+        }
+    }
+
+    private static int spread(int hash) {
+        return hash ^ (hash >>> 16);
+    }
+
+    /**
+     * The id of the token {@code chars[start, start + length)}, or {@link #UNK}: the same as {@link
+     * #id(String)}, without making a String.
+     */
+    public int id(char[] chars, int start, int length) {
+        int hash = 0;
+        for (int i = start; i < start + length; i++) {
+            hash = 31 * hash + chars[i];
+        }
+        int slot = spread(hash) & mask;
+        for (String token = slotTokens[slot]; token != null; token = slotTokens[slot]) {
+            if (token.length() == length && matches(token, chars, start)) {
+                return slotIds[slot];
+            }
+            slot = (slot + 1) & mask;
+        }
+        return UNK;
+    }
+
+    private static boolean matches(String token, char[] chars, int start) {
+        for (int i = 0; i < token.length(); i++) {
+            if (token.charAt(i) != chars[start + i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

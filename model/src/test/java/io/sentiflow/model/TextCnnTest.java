@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -78,33 +77,37 @@ class TextCnnTest {
             }
             reviews.add(ids);
         }
-        try (Predictor<int[], Float> predictor =
-                model.newPredictor(new TokenIdsTranslator(CONFIG.maxKernelSize()))) {
-            List<Float> together = predictor.batchPredict(reviews);
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            float[] together =
+                    forward(manager, PaddedBatch.of(manager, reviews, CONFIG.maxKernelSize()))
+                            .toFloatArray();
             for (int i = 0; i < reviews.size(); i++) {
-                float alone = predictor.predict(reviews.get(i));
-                assertThat(together.get(i)).as("review %d", i).isCloseTo(alone, within(1e-5f));
-                assertThat(alone).isBetween(0f, 1f);
+                float alone =
+                        forward(
+                                        manager,
+                                        PaddedBatch.of(
+                                                manager,
+                                                List.of(reviews.get(i)),
+                                                CONFIG.maxKernelSize()))
+                                .toFloatArray()[0];
+                assertThat(together[i]).as("review %d", i).isCloseTo(alone, within(1e-5f));
+                assertThat(PaddedBatch.sigmoid(alone)).isBetween(0f, 1f);
             }
         }
     }
 
     @Test
     void shouldPadEachBatchOnlyToItsLongestReview() {
-        PaddingBatchifier batchifier = new PaddingBatchifier(5);
         try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDList[] items = {
-                new NDList(manager.create(new long[] {4, 5, 6})),
-                new NDList(manager.create(new long[] {4, 5, 6, 7, 8, 9, 10}))
-            };
-            NDArray batch = batchifier.batchify(items).singletonOrThrow();
+            NDArray batch =
+                    PaddedBatch.of(
+                            manager,
+                            List.of(new int[] {4, 5, 6}, new int[] {4, 5, 6, 7, 8, 9, 10}),
+                            5);
             assertThat(batch.getShape()).isEqualTo(new Shape(2, 7));
             assertThat(batch.toLongArray())
                     .containsExactly(4, 5, 6, 0, 0, 0, 0, 4, 5, 6, 7, 8, 9, 10);
-            NDArray shortBatch =
-                    batchifier
-                            .batchify(new NDList[] {new NDList(manager.create(new long[] {3}))})
-                            .singletonOrThrow();
+            NDArray shortBatch = PaddedBatch.of(manager, List.of(new int[] {3}), 5);
             assertThat(shortBatch.getShape())
                     .as("never shorter than the widest kernel")
                     .isEqualTo(new Shape(1, 5));

@@ -1,0 +1,413 @@
+package io.sentiflow.job;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sentiflow.model.registry.RegistryException;
+import io.sentiflow.schemas.ContractViolation;
+import io.sentiflow.schemas.DeadLetter;
+import io.sentiflow.schemas.Json;
+import io.sentiflow.schemas.ModelControl;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import org.apache.flink.api.common.operators.MailboxExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which model version scores each review, and the versions resident on this subtask's device: the
+ * {@link RoutingTable}, the control commands waiting to apply, and the background loads they need.
+ * Plain Java but for the mailbox a load's end re-enters through; all its methods run on the task
+ * thread.
+ *
+ * <p>Commands apply in order, one at a time. One that names a version first loads it on a loader
+ * thread (files checked, model put on the device and warmed up) while reviews keep flowing under
+ * the old table; a resident version is only checked again. Invalid, oversized, unknown, retired,
+ * tampered or inapplicable commands are refused through the {@link Listener}, and at most {@code
+ * maxPending} commands wait. Before the table changes the listener drains the batches in flight, so
+ * no version is unloaded while the scorer uses it. Versions no longer routed are unloaded, except
+ * the rollback target while fewer than {@code maxLoaded} are resident.
+ */
+final class Router implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** What the router tells its operator. */
+    interface Listener {
+        /** A command was refused and must be dead-lettered. */
+        void refused(
+                KafkaRecord source, ModelControl control, DeadLetter.Reason reason, String message);
+
+        /** Something happened to a version: loaded, unloaded, refused, routing changed. */
+        void event(ModelEvent.Type type, String version, ModelControl control, String message);
+
+        /** The table is about to change: every batch in flight must finish first. */
+        void drain() throws Exception;
+
+        /** A version left the device. */
+        void unloaded(String version);
+    }
+
+    /** A control command waiting to apply, with the record it came in. */
+    private record Command(ModelControl control, KafkaRecord source) {}
+
+    private final ModelCatalog catalog;
+    private final int maxLoaded;
+    private final int controlMaxBytes;
+    private final int maxPending;
+    private final Listener listener;
+    private final Map<String, LoadedModel> models = new LinkedHashMap<>();
+    private final ArrayDeque<Command> commands = new ArrayDeque<>();
+    private RoutingTable table;
+    private List<KafkaRecord> restored = new ArrayList<>();
+    private Device device;
+    private MailboxExecutor mailbox;
+    private ExecutorService loader;
+    private CompletableFuture<LoadedModel> loading;
+
+    Router(
+            ModelCatalog catalog,
+            int maxLoaded,
+            int controlMaxBytes,
+            int maxPending,
+            Listener listener) {
+        this.catalog = catalog;
+        this.maxLoaded = maxLoaded;
+        this.controlMaxBytes = controlMaxBytes;
+        this.maxPending = maxPending;
+        this.listener = listener;
+    }
+
+    /** The routing and waiting commands of a snapshot ({@link #snapshotTable}, …); null: none. */
+    void restore(String savedTable, String savedCommands) throws IOException {
+        if (savedTable != null) {
+            table = MAPPER.readValue(savedTable, RoutingTable.class);
+        }
+        if (savedCommands != null) {
+            restored = MAPPER.readValue(savedCommands, new TypeReference<List<KafkaRecord>>() {});
+        }
+    }
+
+    String snapshotTable() throws IOException {
+        return MAPPER.writeValueAsString(table);
+    }
+
+    String snapshotCommands() throws IOException {
+        List<KafkaRecord> waiting = new ArrayList<>();
+        for (Command command : commands) {
+            waiting.add(command.source());
+        }
+        return MAPPER.writeValueAsString(waiting);
+    }
+
+    /**
+     * Loads every routed version onto {@code device}, on the task thread: nothing flows before they
+     * are in. A canary or shadow that no longer loads is routed around; a production version that
+     * does not load hands over to its rollback target when that loads, else this throws with the
+     * reason.
+     *
+     * @return what was refused, for model events
+     */
+    List<String> open(Device device, int subtask, MailboxExecutor mailbox) throws Exception {
+        this.device = device;
+        this.mailbox = mailbox;
+        this.loader =
+                Executors.newSingleThreadExecutor(
+                        runnable -> {
+                            Thread thread =
+                                    new Thread(runnable, "sentiflow-model-loader-" + subtask);
+                            thread.setDaemon(true);
+                            return thread;
+                        });
+        if (table == null) {
+            table = RoutingTable.initial(catalog.initialVersion());
+        }
+        List<String> refused = new ArrayList<>();
+        loadRoutedVersions(refused);
+        for (KafkaRecord record : restored) {
+            enqueue(record);
+        }
+        restored = null;
+        return refused;
+    }
+
+    private void loadRoutedVersions(List<String> refused) throws IOException {
+        for (String version : new ArrayList<>(table.versions())) {
+            try {
+                models.put(version, load(version));
+            } catch (IOException | RuntimeException e) {
+                if (!version.equals(table.production())) {
+                    LOG.warn(
+                            "routed version {} no longer loads, routing around it: {}", version, e);
+                    refused.add(version + " no longer loads, routed around: " + e.getMessage());
+                    table = table.without(version);
+                    continue;
+                }
+                String fallback = table.rollbackTarget();
+                if (fallback == null) {
+                    throw new IOException(
+                            "cannot load the production model "
+                                    + version
+                                    + " and there is no earlier production version to fall back"
+                                    + " to: "
+                                    + e.getMessage()
+                                    + (refused.isEmpty() ? "" : "; before: " + refused),
+                            e);
+                }
+                LOG.error(
+                        "production version {} does not load; falling back to {}: {}",
+                        version,
+                        fallback,
+                        e.toString());
+                refused.add(
+                        "production "
+                                + version
+                                + " does not load, fell back to "
+                                + fallback
+                                + ": "
+                                + e.getMessage());
+                table = table.rolledBack();
+                loadRoutedVersions(refused);
+                return;
+            }
+        }
+    }
+
+    private LoadedModel load(String version) throws IOException {
+        // The catalog reads and checks the files; the model loads from those very bytes.
+        return LoadedModel.load(version, catalog.load(version), device);
+    }
+
+    RoutingTable table() {
+        return table;
+    }
+
+    /** The resident versions, in load order. */
+    Map<String, LoadedModel> models() {
+        return models;
+    }
+
+    /** The model that scores this review. */
+    LoadedModel route(String reviewId) {
+        return models.get(table.route(reviewId));
+    }
+
+    LoadedModel model(String version) {
+        return models.get(version);
+    }
+
+    /** The shadow that also scores batches of {@code version}, or null. */
+    LoadedModel shadowOf(String version) {
+        String shadow = table.shadow();
+        return shadow == null || shadow.equals(version) ? null : models.get(shadow);
+    }
+
+    /** Whether a control command is still loading or waiting. */
+    boolean commandsWaiting() {
+        return loading != null || !commands.isEmpty();
+    }
+
+    /** Takes a record of the control topic: checked, queued, applied in turn. */
+    void enqueue(KafkaRecord record) throws Exception {
+        if (record.value != null && record.value.length > controlMaxBytes) {
+            listener.refused(
+                    record,
+                    null,
+                    DeadLetter.Reason.RECORD_TOO_LARGE,
+                    "control record has "
+                            + record.value.length
+                            + " bytes, more than control.max-bytes "
+                            + controlMaxBytes);
+            return;
+        }
+        ModelControl control;
+        try {
+            control = Json.modelControl(record.value);
+        } catch (ContractViolation violation) {
+            listener.refused(record, null, violation.reason(), violation.getMessage());
+            return;
+        }
+        if (commands.size() >= maxPending) {
+            listener.refused(
+                    record,
+                    control,
+                    DeadLetter.Reason.COMMAND_NOT_APPLICABLE,
+                    commands.size()
+                            + " commands are already waiting (control.max-pending); send it again"
+                            + " once they have applied");
+            return;
+        }
+        commands.add(new Command(control, record));
+        if (loading == null) {
+            startNextCommand();
+        }
+    }
+
+    /** Applies waiting commands in order until one needs a version loaded, and starts that load. */
+    private void startNextCommand() throws Exception {
+        while (loading == null && !commands.isEmpty()) {
+            Command head = commands.peek();
+            ModelControl control = head.control();
+            try {
+                table.check(control);
+            } catch (RoutingTable.NotApplicable e) {
+                commands.poll();
+                listener.refused(
+                        head.source(),
+                        control,
+                        DeadLetter.Reason.COMMAND_NOT_APPLICABLE,
+                        e.getMessage());
+                continue;
+            }
+            String version = table.versionToLoad(control);
+            if (version == null) {
+                commands.poll();
+                apply(head);
+                continue;
+            }
+            // Off the task thread: a resident version is checked again (it may have been retired
+            // or changed since it loaded), any other one is checked, loaded and warmed up.
+            boolean resident = models.containsKey(version);
+            CompletableFuture<LoadedModel> started =
+                    CompletableFuture.supplyAsync(() -> loadOrThrow(version, resident), loader);
+            loading = started;
+            started.whenComplete(
+                    (model, failure) -> {
+                        try {
+                            mailbox.execute(
+                                    () -> onLoaded(version, model, failure), "loaded %s", version);
+                        } catch (RejectedExecutionException closing) {
+                            if (model != null) {
+                                model.close();
+                            }
+                        }
+                    });
+        }
+    }
+
+    /** The loaded version, or null when only its files were checked (it is resident already). */
+    private LoadedModel loadOrThrow(String version, boolean resident) {
+        try {
+            if (resident) {
+                catalog.load(version);
+                return null;
+            }
+            return load(version);
+        } catch (IOException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    private void onLoaded(String version, LoadedModel model, Throwable failure) throws Exception {
+        Command head = commands.poll();
+        loading = null;
+        if (failure == null) {
+            if (model != null) {
+                models.put(version, model);
+                listener.event(
+                        ModelEvent.Type.LOADED, version, head.control(), loadedMessage(model));
+            }
+            apply(head);
+        } else {
+            Throwable cause =
+                    failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause()
+                            : failure;
+            DeadLetter.Reason reason =
+                    cause instanceof RegistryException registry
+                            ? reasonFor(registry)
+                            : DeadLetter.Reason.MODEL_REFUSED;
+            listener.refused(
+                    head.source(), head.control(), reason, String.valueOf(cause.getMessage()));
+        }
+        startNextCommand();
+    }
+
+    static String loadedMessage(LoadedModel model) {
+        return "loaded and warmed up in " + model.loadMillis() + " ms";
+    }
+
+    private static DeadLetter.Reason reasonFor(RegistryException e) {
+        return switch (e.problem()) {
+            case UNKNOWN_VERSION -> DeadLetter.Reason.UNKNOWN_MODEL_VERSION;
+            case RETIRED -> DeadLetter.Reason.RETIRED_MODEL_VERSION;
+            case INVALID_MODEL, ALREADY_PUBLISHED -> DeadLetter.Reason.MODEL_REFUSED;
+        };
+    }
+
+    /**
+     * The new table takes effect for every review after this point; batches in flight finish on
+     * their versions first.
+     */
+    private void apply(Command command) throws Exception {
+        RoutingTable next;
+        try {
+            next = table.apply(command.control());
+        } catch (RoutingTable.NotApplicable e) {
+            listener.refused(
+                    command.source(),
+                    command.control(),
+                    DeadLetter.Reason.COMMAND_NOT_APPLICABLE,
+                    e.getMessage());
+            return;
+        }
+        listener.drain();
+        table = next;
+        ModelControl control = command.control();
+        LOG.info(
+                "applied {} {} from {} (command {})",
+                control.action().wire(),
+                control.modelVersion() == null ? "" : control.modelVersion(),
+                control.issuedBy(),
+                control.commandId());
+        listener.event(
+                ModelEvent.Type.ROUTED, table.production(), control, control.action().wire());
+        unloadUnrouted(control);
+    }
+
+    private void unloadUnrouted(ModelControl control) {
+        String keep = table.rollbackTarget();
+        Iterator<Map.Entry<String, LoadedModel>> it = models.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, LoadedModel> entry = it.next();
+            String version = entry.getKey();
+            boolean routed = table.versions().contains(version);
+            boolean roomForRollback = version.equals(keep) && table.versions().size() < maxLoaded;
+            if (!routed && !roomForRollback) {
+                entry.getValue().close();
+                it.remove();
+                listener.unloaded(version);
+                listener.event(ModelEvent.Type.UNLOADED, version, control, "no longer routed");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (loader != null) {
+            loader.shutdownNow();
+        }
+        if (loading != null) {
+            loading.thenAccept(
+                    model -> {
+                        if (model != null) {
+                            model.close();
+                        }
+                    });
+        }
+        for (LoadedModel model : models.values()) {
+            model.close();
+        }
+        models.clear();
+    }
+}

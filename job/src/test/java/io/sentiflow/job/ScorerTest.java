@@ -1,0 +1,48 @@
+package io.sentiflow.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import io.sentiflow.model.VerifiedModel;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The scorer's work on the real test model, outside Flink. */
+class ScorerTest {
+    private static ReviewToScore review(String id, String text, int[] ids) {
+        ParsedReview review = new ParsedReview();
+        review.id = id;
+        review.text = text;
+        return new ReviewToScore(review, "textcnn-test@1", ids, 0);
+    }
+
+    @Test
+    void oneUnscorableReviewShouldNotSinkItsBatch() throws Exception {
+        try (LoadedModel model =
+                LoadedModel.load(
+                        "textcnn-test@1",
+                        VerifiedModel.read(TestModel.directory()),
+                        Device.cpu())) {
+            String text = "a wonderful, moving film";
+            int[] good = model.encode(text);
+            Batcher.Batch batch =
+                    new Batcher.Batch(
+                            "textcnn-test@1",
+                            List.of(
+                                    review("good-1", text, good),
+                                    // An id beyond the vocabulary: the engine refuses the batch.
+                                    review("broken", "dull", new int[] {Integer.MAX_VALUE / 2}),
+                                    review("good-2", text, good)));
+            Scorer.Result result = Scorer.score(batch, model, model);
+            assertThat(result.fatal()).isNull();
+            assertThat(result.errors()[0]).isNull();
+            assertThat(result.errors()[1]).startsWith("scoring failed");
+            assertThat(result.errors()[2]).isNull();
+            assertThat(result.scores()[0]).isBetween(0f, 1f).isEqualTo(result.scores()[2]);
+            // The shadow (here the same model) re-encodes the text and scores the whole batch.
+            assertThat(result.shadow().scores()).hasSize(3);
+            assertThat(result.shadow().scores()[0]).isEqualTo(result.scores()[0]);
+            assertThat(result.shadow().scores()[1]).isBetween(0f, 1f);
+        }
+    }
+}
