@@ -25,6 +25,7 @@ final class CpuMeter implements AutoCloseable {
         "broker",
         "Flink runtime",
         "other",
+        "JVM (GC, JIT)",
         "process total"
     };
 
@@ -122,8 +123,11 @@ final class CpuMeter implements AutoCloseable {
             long spent = entry.getValue() - startNanos.getOrDefault(entry.getKey(), 0L);
             groups.merge(group(names.get(entry.getKey())), spent / 1e6, Double::sum);
         }
-        // Every thread's CPU, native ones (libtorch's) included, to check the groups against.
-        groups.put(GROUPS[6], (os.getProcessCpuTime() - processStart) / 1e6);
+        // Every thread's CPU, native ones included; what no Java thread spent is the JVM's own.
+        double process = (os.getProcessCpuTime() - processStart) / 1e6;
+        double threads = groups.values().stream().mapToDouble(Double::doubleValue).sum();
+        groups.put(GROUPS[6], Math.max(0, process - threads));
+        groups.put(GROUPS[7], process);
         return groups;
     }
 

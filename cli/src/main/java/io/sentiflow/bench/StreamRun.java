@@ -48,7 +48,12 @@ final class StreamRun {
             double perSecond,
             List<Long> latencies,
             Map<String, Double> cpuMillis,
-            int steadyReviews) {
+            int steadyReviews,
+            double meanBatchSize) {
+        Result withMeanBatchSize(double mean) {
+            return new Result(reviews, perSecond, latencies, cpuMillis, steadyReviews, mean);
+        }
+
         long percentile(int p) {
             if (latencies.isEmpty()) {
                 return 0;
@@ -96,19 +101,28 @@ final class StreamRun {
     private final List<LabeledText> reviews;
     private final int parallelism;
     private final PrintStream out;
-    private int run;
+    private final Map<String, String> extra;
 
+    /** Every run gets topics and a consumer group of its own, across instances too. */
+    private static final java.util.concurrent.atomic.AtomicInteger RUNS =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * @param extra job settings added to every run, e.g. {@code samples.band}
+     */
     StreamRun(
             EmbeddedKafka kafka,
             String topic,
             List<LabeledText> reviews,
             int parallelism,
-            PrintStream out) {
+            PrintStream out,
+            Map<String, String> extra) {
         this.kafka = kafka;
         this.topic = topic;
         this.reviews = reviews;
         this.parallelism = parallelism;
         this.out = out;
+        this.extra = extra;
     }
 
     /** Scores the whole backlog with a bounded job (at-least-once, so output shows at once). */
@@ -116,7 +130,7 @@ final class StreamRun {
         Map<String, String> values =
                 runSettings(
                         topic,
-                        "bench-run-" + run++,
+                        "bench-run-" + RUNS.getAndIncrement(),
                         Benchmark.jobSettings(model, batchSize, delayMs));
         values.put(JobConfig.BOUNDED, "true");
         StreamExecutionEnvironment env =
@@ -131,8 +145,8 @@ final class StreamRun {
                             r -> r.size() >= reviews.size(),
                             Duration.ofSeconds(60));
             return check(
-                    summarize(
-                            records.stream().map(r -> Json.sentiment(r.value())).toList(), meter));
+                    summarize(records.stream().map(r -> Json.sentiment(r.value())).toList(), meter)
+                            .withMeanBatchSize(meanBatchSize(values.get(JobConfig.TOPIC_HEALTH))));
         }
     }
 
@@ -142,6 +156,22 @@ final class StreamRun {
                     "a run scored " + result.reviews() + " of " + reviews.size() + " reviews");
         }
         return result;
+    }
+
+    /** The mean batch size of a run's health records (reviews over batches, every version). */
+    private double meanBatchSize(String healthTopic) {
+        double reviewsInBatches = 0;
+        double batches = 0;
+        for (ConsumerRecord<byte[], byte[]> record :
+                KafkaClients.readUntil(
+                        kafka.bootstrapServers(), healthTopic, r -> false, Duration.ofSeconds(2))) {
+            var health = Json.modelHealth(record.value());
+            if (health.batchSizeMean() > 0) {
+                reviewsInBatches += health.reviewsScored();
+                batches += health.reviewsScored() / health.batchSizeMean();
+            }
+        }
+        return batches == 0 ? 0 : reviewsInBatches / batches;
     }
 
     /** Three backlog runs; the median one. */
@@ -168,7 +198,7 @@ final class StreamRun {
      */
     Result live(Path model, double rate, int batchSize, long delayMs, int seconds, String label)
             throws Exception {
-        String name = "bench-live-" + run++;
+        String name = "bench-live-" + RUNS.getAndIncrement();
         kafka.createTopics(2, List.of(name));
         Map<String, String> values =
                 runSettings(name, name, Benchmark.jobSettings(model, batchSize, delayMs));
@@ -237,6 +267,7 @@ final class StreamRun {
             String reviewsTopic, String name, Map<String, String> settings)
             throws java.io.IOException {
         Map<String, String> values = new HashMap<>(settings);
+        values.putAll(extra);
         values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         values.put(JobConfig.TOPIC_REVIEWS, reviewsTopic);
         values.put(JobConfig.TOPIC_SENTIMENTS, name + "-sentiments");
@@ -287,6 +318,7 @@ final class StreamRun {
                 Math.max(0, last - from) / seconds,
                 latencies,
                 cpu,
-                Math.max(0, last - from));
+                Math.max(0, last - from),
+                0);
     }
 }

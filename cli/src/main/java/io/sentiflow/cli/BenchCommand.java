@@ -79,6 +79,12 @@ public final class BenchCommand implements Callable<Integer> {
     int latencySeconds;
 
     @Option(
+            names = "--ceiling-only",
+            description =
+                    "Measure only (e), the pipeline's ceiling with the near-free model (for profiling).")
+    boolean ceilingOnly;
+
+    @Option(
             names = "--output",
             defaultValue = "bench",
             description = "Folder for results.json and bench.png (default: ${DEFAULT-VALUE}).")
@@ -112,7 +118,8 @@ public final class BenchCommand implements Callable<Integer> {
                                 batchSizes,
                                 delays,
                                 latencySeconds,
-                                output),
+                                output,
+                                ceilingOnly),
                         System.out)
                 .run();
         return 0;

@@ -20,6 +20,9 @@ import java.util.Map;
 final class Batcher {
     private static final int SMALLEST_CLASS = 16;
 
+    /** A review waiting this long gets its queue the scorer's next turn. */
+    static final long FAIRNESS_MS = 50;
+
     /** A batch for the scorer: one version, similar lengths, in arrival order. */
     record Batch(String version, List<ReviewToScore> reviews) {}
 
@@ -66,14 +69,19 @@ final class Batcher {
     Batch next(long now, boolean force) {
         String bestVersion = null;
         ArrayDeque<ReviewToScore> best = null;
+        int bestRank = -1;
         for (Map.Entry<String, Map<Integer, ArrayDeque<ReviewToScore>>> version :
                 queues.entrySet()) {
             for (ArrayDeque<ReviewToScore> queue : version.getValue().values()) {
                 if (queue.isEmpty() || !(force || ready(queue, now))) {
                     continue;
                 }
-                if (best == null || queue.peekFirst().arrivedAt() < best.peekFirst().arrivedAt()) {
+                int rank = rank(queue, now);
+                if (best == null
+                        || rank > bestRank
+                        || (rank == bestRank && better(queue, best, rank))) {
                     best = queue;
+                    bestRank = rank;
                     bestVersion = version.getKey();
                 }
             }
@@ -87,6 +95,25 @@ final class Batcher {
         }
         size -= batch.size();
         return new Batch(bestVersion, batch);
+    }
+
+    /** 2: full; 1: its oldest review waited past the fairness bound; 0: neither. */
+    private int rank(ArrayDeque<ReviewToScore> queue, long now) {
+        if (queue.size() >= maxSize) {
+            return 2;
+        }
+        return now - queue.peekFirst().arrivedAt() >= FAIRNESS_MS ? 1 : 0;
+    }
+
+    /** Among queues of the same rank: full or overdue ones by age, the others by size. */
+    private static boolean better(
+            ArrayDeque<ReviewToScore> queue, ArrayDeque<ReviewToScore> best, int rank) {
+        long age = queue.peekFirst().arrivedAt();
+        long bestAge = best.peekFirst().arrivedAt();
+        if (rank > 0) {
+            return age < bestAge;
+        }
+        return queue.size() > best.size() || (queue.size() == best.size() && age < bestAge);
     }
 
     private boolean ready(ArrayDeque<ReviewToScore> queue, long now) {

@@ -50,6 +50,7 @@ public final class JobConfig implements Serializable {
     public static final String BATCH_MAX_SIZE = "batch.max-size";
     public static final String BATCH_MAX_DELAY_MS = "batch.max-delay-ms";
     public static final String BATCH_MAX_PENDING = "batch.max-pending";
+    public static final String NETWORK_BUFFER_TIMEOUT_MS = "network.buffer-timeout-ms";
     public static final String REVIEW_MAX_BYTES = "review.max-bytes";
     public static final String PARALLELISM = "parallelism";
     public static final String DELIVERY = "delivery";
@@ -111,6 +112,7 @@ public final class JobConfig implements Serializable {
         d.put(BATCH_MAX_SIZE, "64");
         d.put(BATCH_MAX_DELAY_MS, "0");
         d.put(BATCH_MAX_PENDING, "0");
+        d.put(NETWORK_BUFFER_TIMEOUT_MS, "5");
         d.put(REVIEW_MAX_BYTES, "100000");
         d.put(PARALLELISM, "0");
         d.put(DELIVERY, "exactly-once");
@@ -220,6 +222,9 @@ public final class JobConfig implements Serializable {
         if (longValue(BATCH_MAX_PENDING) != 0 && batchMaxPending() < batchMaxSize()) {
             throw new IllegalArgumentException(
                     BATCH_MAX_PENDING + " must be 0 or at least " + BATCH_MAX_SIZE);
+        }
+        if (networkBufferTimeoutMs() < 0) {
+            throw new IllegalArgumentException(NETWORK_BUFFER_TIMEOUT_MS + " must be >= 0");
         }
         if (batchMaxDelayMs() < 0 || parallelism() < 0 || deviceThreads() < 0) {
             throw new IllegalArgumentException(
@@ -513,12 +518,20 @@ public final class JobConfig implements Serializable {
     }
 
     /**
+     * The longest a record waits in a network buffer between tasks that is not full (Flink's buffer
+     * timeout; its default of 100 ms would add up to 100 ms to every review at low load).
+     */
+    public long networkBufferTimeoutMs() {
+        return longValue(NETWORK_BUFFER_TIMEOUT_MS);
+    }
+
+    /**
      * The most reviews waiting to be scored per subtask before the input blocks; 0 (the default)
-     * means 4 × {@link #batchMaxSize()}.
+     * means 8 × {@link #batchMaxSize()} (room for a full batch in most length classes).
      */
     public int batchMaxPending() {
         int configured = (int) longValue(BATCH_MAX_PENDING);
-        return configured == 0 ? 4 * batchMaxSize() : configured;
+        return configured == 0 ? 8 * batchMaxSize() : configured;
     }
 
     public int reviewMaxBytes() {

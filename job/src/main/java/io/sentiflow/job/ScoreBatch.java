@@ -293,7 +293,8 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         ParsedReview review = element.getValue();
         LoadedModel model = router.route(review.id);
         long now = getProcessingTimeService().getCurrentProcessingTime();
-        batcher.add(new ReviewToScore(review, model.version(), model.encode(review.text), now));
+        String text = review.text();
+        batcher.add(new ReviewToScore(review, text, model.version(), model.encode(text), now));
         dispatch(false);
         // Backpressure: no more than maxPending reviews wait; the scorer's results free room.
         while (batcher.size() >= settings.maxPending()) {
@@ -395,7 +396,8 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                 .addScored(score, latency, item.ids().length, unknown, review.label);
         boolean uncertain =
                 settings.sampleBand() > 0 && Math.abs(score - 0.5) <= settings.sampleBand();
-        boolean sampled = uncertain && sample(review, score, item.version(), "uncertain");
+        boolean sampled =
+                uncertain && sample(review, item.text(), score, item.version(), "uncertain");
         if (!uncertain) {
             health.drift(item.version(), 31L * subtask + now).offer(review, score);
         }
@@ -436,14 +438,15 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     }
 
     /** Sends a review to {@link #SAMPLES}; false when it would not fit in a Kafka record. */
-    private boolean sample(ParsedReview review, float score, String version, String reason) {
+    private boolean sample(
+            ParsedReview review, String text, float score, String version, String reason) {
         ReviewSample sample =
                 new ReviewSample(
-                        review.id, review.text, score, version, System.currentTimeMillis(), reason);
+                        review.id, text, score, version, System.currentTimeMillis(), reason);
         // JSON escaping can make a sample several times its review's size: one that would not fit
         // in a Kafka record is counted, not sent (its review was scored as usual).
         // (A character takes at most 6 bytes of JSON: most samples need no check.)
-        if (review.text.length() > (settings.maxRecordBytes() - 4 * SAMPLE_KEY_ROOM) / 6
+        if (text.length() > (settings.maxRecordBytes() - 4 * SAMPLE_KEY_ROOM) / 6
                 && Json.toBytes(sample).length + SAMPLE_KEY_ROOM > settings.maxRecordBytes()) {
             samplesTooLarge.inc();
             return false;
@@ -464,7 +467,8 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                         review.partition,
                         review.offset,
                         review.timestamp,
-                        Json.toBytes(new Review(review.id, review.text, review.label, null, null)));
+                        Json.toBytes(
+                                new Review(review.id, review.text(), review.label, null, null)));
         output.collect(
                 DeadLetters.TAG,
                 new StreamRecord<>(
@@ -504,7 +508,12 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
             output.collect(HEALTH, new StreamRecord<>(partial));
         }
         for (SubtaskHealth.DriftSample sample : closed.samples()) {
-            sample(sample.review(), sample.score(), sample.version(), "drift");
+            sample(
+                    sample.review(),
+                    sample.review().text(),
+                    sample.score(),
+                    sample.version(),
+                    "drift");
         }
     }
 

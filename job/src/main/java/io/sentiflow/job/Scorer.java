@@ -126,7 +126,7 @@ final class Scorer implements AutoCloseable {
         try {
             List<int[]> ids = new ArrayList<>(batch.reviews().size());
             for (ReviewToScore review : batch.reviews()) {
-                ids.add(shadow.encode(review.review().text));
+                ids.add(shadow.encode(review.text()));
             }
             float[] scores = shadow.score(ids);
             return new Shadow(

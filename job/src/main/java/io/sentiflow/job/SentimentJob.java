@@ -102,6 +102,9 @@ public final class SentimentJob {
         // Exactly-once output needs checkpoints: the Kafka sink commits its transactions on them.
         env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
         env.configure(runtimeSettings(config));
+        // A partly filled network buffer leaves after this long: a review at low load does not
+        // wait Flink's default 100 ms between parsing and scoring.
+        env.setBufferTimeout(config.networkBufferTimeoutMs());
         DeadLetters rejections = DeadLetters.of(config);
 
         SingleOutputStreamOperator<ParsedReview> parsed =

@@ -9,7 +9,7 @@ class BatcherTest {
     private static ReviewToScore review(String id, String version, int tokens, long at) {
         ParsedReview review = new ParsedReview();
         review.id = id;
-        return new ReviewToScore(review, version, new int[tokens], at);
+        return new ReviewToScore(review, "", version, new int[tokens], at);
     }
 
     private static java.util.List<String> ids(Batcher.Batch batch) {
@@ -26,7 +26,7 @@ class BatcherTest {
     }
 
     @Test
-    void adaptiveBatchingShouldHandOutWhateverWaitsInTheOldestQueueUpToMaxSize() {
+    void adaptiveBatchingShouldPreferFullThenOverdueThenFullestQueues() {
         Batcher batcher = new Batcher(3, 0);
         assertThat(batcher.next(0, false)).isNull();
         batcher.add(review("long-1", "v1", 200, 5));
@@ -35,17 +35,20 @@ class BatcherTest {
         batcher.add(review("short-3", "v1", 3, 8));
         batcher.add(review("short-4", "v1", 9, 9));
         batcher.add(review("canary-1", "v2", 9, 1));
-        assertThat(batcher.size()).isEqualTo(6);
-        // The oldest review decides: the canary's, then the long one, then the shorts, three at
-        // most.
-        assertThat(ids(batcher.next(10, false))).containsExactly("canary-1");
-        assertThat(ids(batcher.next(10, false))).containsExactly("long-1");
+        batcher.add(review("canary-2", "v2", 9, 2));
+        assertThat(batcher.size()).isEqualTo(7);
+        // A full queue leaves first, at most maxSize of it, in arrival order.
         Batcher.Batch shorts = batcher.next(10, false);
         assertThat(shorts.version()).isEqualTo("v1");
         assertThat(ids(shorts)).containsExactly("short-1", "short-2", "short-3");
-        assertThat(ids(batcher.next(10, false))).containsExactly("short-4");
+        // None full, none overdue: the fullest queue (the canary's two) makes the larger batch.
+        assertThat(ids(batcher.next(10, false))).containsExactly("canary-1", "canary-2");
+        // Past the fairness bound, age decides: long-1 (5) before short-4 (9).
+        long later = 9 + Batcher.FAIRNESS_MS;
+        assertThat(ids(batcher.next(later, false))).containsExactly("long-1");
+        assertThat(ids(batcher.next(later, false))).containsExactly("short-4");
         assertThat(batcher.size()).isZero();
-        assertThat(batcher.next(10, false)).isNull();
+        assertThat(batcher.next(later, false)).isNull();
     }
 
     @Test

@@ -12,8 +12,8 @@ class ScorerTest {
     private static ReviewToScore review(String id, String text, int[] ids) {
         ParsedReview review = new ParsedReview();
         review.id = id;
-        review.text = text;
-        return new ReviewToScore(review, "textcnn-test@1", ids, 0);
+        review.setText(text);
+        return new ReviewToScore(review, text, "textcnn-test@1", ids, 0);
     }
 
     @Test

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import ai.djl.translate.TranslateException;
@@ -32,6 +31,7 @@ public final class SentimentScorer implements AutoCloseable {
     private final TextEncoder encoder;
     private final Model model;
     private final ParameterStore parameters;
+    private final TextCnn network;
     private final int minLength;
 
     private SentimentScorer(
@@ -41,6 +41,7 @@ public final class SentimentScorer implements AutoCloseable {
         this.encoder = encoder;
         this.model = model;
         this.parameters = new ParameterStore(model.getNDManager(), false);
+        this.network = (TextCnn) model.getBlock();
         this.minLength = config.network().maxKernelSize();
     }
 
@@ -134,11 +135,11 @@ public final class SentimentScorer implements AutoCloseable {
         }
         try (NDManager manager = model.getNDManager().newSubManager()) {
             NDArray ids = PaddedBatch.of(manager, batch, minLength);
-            float[] logits =
-                    model.getBlock()
-                            .forward(parameters, new NDList(ids), false)
-                            .singletonOrThrow()
-                            .toFloatArray();
+            int[] lengths = new int[batch.size()];
+            for (int i = 0; i < lengths.length; i++) {
+                lengths[i] = batch.get(i).length;
+            }
+            float[] logits = network.infer(parameters, ids, lengths).toFloatArray();
             float[] scores = new float[logits.length];
             for (int i = 0; i < logits.length; i++) {
                 scores[i] = PaddedBatch.sigmoid(logits[i]);

@@ -102,6 +102,57 @@ public final class TextCnn extends AbstractBlock {
         return output.forward(store, new NDList(dropped), training);
     }
 
+    /**
+     * The logits of a batch for inference, the same as {@link #forward} gives but with fewer engine
+     * calls: the review lengths are known here, so each width's padding mask is made in Java and
+     * handed over once, and none is made when no review of the batch is padded (a lone review, or
+     * reviews of one length). Every engine call costs tens of microseconds whatever the batch size,
+     * so a small batch costs about half as much.
+     *
+     * @param ids the batch, N×T, padded at the end
+     * @param lengths each review's length in tokens (at most T)
+     */
+    public NDArray infer(ParameterStore store, NDArray ids, int[] lengths) {
+        long batch = ids.getShape().get(0);
+        int positions = (int) ids.getShape().get(1);
+        boolean padded = false;
+        for (int length : lengths) {
+            padded |= length < positions;
+        }
+        NDManager manager = ids.getManager();
+        NDArray embedded =
+                embedding
+                        .forward(store, new NDList(ids), false)
+                        .singletonOrThrow()
+                        .transpose(0, 2, 1);
+        NDList pooled = new NDList();
+        for (int i = 0; i < convolutions.size(); i++) {
+            int width = config.kernelSizes().get(i);
+            NDArray features =
+                    Activation.relu(
+                            convolutions
+                                    .get(i)
+                                    .forward(store, new NDList(embedded), false)
+                                    .singletonOrThrow());
+            if (padded) {
+                features = features.mul(javaMask(manager, lengths, positions - width + 1, width));
+            }
+            pooled.add(features.max(new int[] {2}));
+        }
+        NDArray joined = NDArrays.concat(pooled, 1);
+        return output.forward(store, new NDList(joined), false).singletonOrThrow();
+    }
+
+    /** N×1×P: 1 where a window of {@code width} lies wholly inside its review, else 0. */
+    private static NDArray javaMask(NDManager manager, int[] lengths, int positions, int width) {
+        float[] mask = new float[lengths.length * positions];
+        for (int row = 0; row < lengths.length; row++) {
+            int valid = Math.min(positions, Math.max(0, lengths[row] - width + 1));
+            java.util.Arrays.fill(mask, row * positions, row * positions + valid, 1f);
+        }
+        return manager.create(mask, new Shape(lengths.length, 1, positions));
+    }
+
     /** Zeroes window positions that do not lie wholly inside the review (features are ≥ 0). */
     private static NDArray maskPadding(NDArray features, NDArray lengths, int width) {
         long positions = features.getShape().get(2);

@@ -28,6 +28,7 @@ public final class Vocabulary {
     private final String[] slotTokens;
 
     private final int[] slotIds;
+    private final int[] slotHashes;
     private final int mask;
 
     private Vocabulary(List<String> tokens) {
@@ -46,6 +47,7 @@ public final class Vocabulary {
         int capacity = Integer.highestOneBit(Math.max(4, tokens.size() * 2 - 1)) * 2;
         slotTokens = new String[capacity];
         slotIds = new int[capacity];
+        slotHashes = new int[capacity];
         mask = capacity - 1;
         for (int i = 0; i < tokens.size(); i++) {
             String token = tokens.get(i);
@@ -55,6 +57,7 @@ public final class Vocabulary {
             }
             slotTokens[slot] = token;
             slotIds[slot] = i;
+            slotHashes[slot] = token.hashCode();
         }
     }
 
@@ -73,7 +76,10 @@ public final class Vocabulary {
         }
         int slot = spread(hash) & mask;
         for (String token = slotTokens[slot]; token != null; token = slotTokens[slot]) {
-            if (token.length() == length && matches(token, chars, start)) {
+            // The full hash first: most slots on the way differ in it.
+            if (slotHashes[slot] == hash
+                    && token.length() == length
+                    && matches(token, chars, start)) {
                 return slotIds[slot];
             }
             slot = (slot + 1) & mask;

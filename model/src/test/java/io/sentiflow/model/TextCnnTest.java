@@ -97,6 +97,33 @@ class TextCnnTest {
     }
 
     @Test
+    void inferenceShouldGiveTheLogitsOfForwardForPaddedAndUnpaddedBatches() {
+        Random random = new Random(5);
+        for (int[] lengths : new int[][] {{2, 5, 9, 40, 120}, {30, 30, 30}, {7}, {0, 12}, {3}}) {
+            List<int[]> reviews = new ArrayList<>();
+            for (int length : lengths) {
+                int[] ids = new int[length];
+                for (int i = 0; i < length; i++) {
+                    ids[i] = 2 + random.nextInt(CONFIG.vocabularySize() - 2);
+                }
+                reviews.add(ids);
+            }
+            try (NDManager manager = model.getNDManager().newSubManager()) {
+                NDArray ids = PaddedBatch.of(manager, reviews, CONFIG.maxKernelSize());
+                float[] expected = forward(manager, ids).toFloatArray();
+                float[] inferred =
+                        ((TextCnn) model.getBlock())
+                                .infer(new ParameterStore(manager, false), ids, lengths)
+                                .toFloatArray();
+                assertThat(inferred).as(java.util.Arrays.toString(lengths)).hasSize(lengths.length);
+                for (int i = 0; i < lengths.length; i++) {
+                    assertThat(inferred[i]).isCloseTo(expected[i], within(1e-5f));
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldPadEachBatchOnlyToItsLongestReview() {
         try (NDManager manager = model.getNDManager().newSubManager()) {
             NDArray batch =
