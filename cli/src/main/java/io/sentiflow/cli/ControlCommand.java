@@ -2,10 +2,12 @@ package io.sentiflow.cli;
 
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.registry.ModelRegistry;
+import io.sentiflow.model.trust.Keys;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.ModelControl;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +73,16 @@ public final class ControlCommand implements Runnable {
                         "Check the version in this registry before sending (the job checks again).")
         Path registry;
 
+        @Option(
+                names = "--sign-key",
+                paramLabel = "KEY_FILE",
+                description =
+                        "Sign the command with this Ed25519 private key (NAME.key from `sentiflow keys"
+                                + " generate`, NAME.pub beside it). A job with control.trusted-keys"
+                                + " applies only signed commands and records the key's name as the"
+                                + " issuer.")
+        Path signKey;
+
         int send(
                 picocli.CommandLine.Model.CommandSpec spec,
                 ModelControl.Action action,
@@ -88,6 +100,15 @@ public final class ControlCommand implements Runnable {
                             weight,
                             issuedBy,
                             System.currentTimeMillis());
+            if (signKey != null) {
+                var key = Keys.readPrivate(signKey);
+                command =
+                        command.signed(
+                                Keys.id(Keys.publicOf(signKey)),
+                                content ->
+                                        Base64.getEncoder()
+                                                .encodeToString(Keys.sign(key.key(), content)));
+            }
             try (KafkaProducer<byte[], byte[]> producer =
                     KafkaClients.producer(kafka.bootstrapServers, kafka.clientProperties())) {
                 RecordMetadata sent =

@@ -1,8 +1,10 @@
 package io.sentiflow.cli;
 
 import io.sentiflow.model.ModelManifest;
+import io.sentiflow.model.VerifiedModel;
 import io.sentiflow.model.eval.Evaluation;
 import io.sentiflow.model.registry.ModelRegistry;
+import io.sentiflow.model.trust.TrustedKeys;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -27,6 +29,7 @@ import picocli.CommandLine.Spec;
             ModelsCommand.Import.class,
             ModelsCommand.Export.class,
             ModelsCommand.Verify.class,
+            ModelsCommand.Sign.class,
             ModelsCommand.Retire.class
         })
 public final class ModelsCommand implements Runnable {
@@ -131,12 +134,25 @@ public final class ModelsCommand implements Runnable {
                 description = "Directory written by `sentiflow train`.")
         Path directory;
 
+        @Option(
+                names = "--sign-key",
+                paramLabel = "KEY_FILE",
+                description =
+                        "Sign the version's manifest (which holds every file's SHA-256) with this"
+                                + " Ed25519 private key; NAME.pub must lie beside it.")
+        Path signKey;
+
         @Override
         public Integer call() throws Exception {
-            ModelRegistry.Entry entry = registry.registry().publish(directory);
+            ModelRegistry.Entry entry = registry.registry().publish(directory, signKey);
             spec.commandLine()
                     .getOut()
-                    .println("published " + entry.modelVersion() + " to " + entry.directory());
+                    .println(
+                            "published "
+                                    + entry.modelVersion()
+                                    + (signKey == null ? "" : " signed")
+                                    + " to "
+                                    + entry.directory());
             return 0;
         }
     }
@@ -227,9 +243,21 @@ public final class ModelsCommand implements Runnable {
                 description = "Default: every version.")
         String version;
 
+        @Option(
+                names = "--trusted-keys",
+                paramLabel = "KEYS",
+                defaultValue = "${env:SENTIFLOW_TRUSTED_KEYS}",
+                description =
+                        "Also require a signature by one of these public keys (.pub files or"
+                                + " directories of them, comma-separated; default:"
+                                + " $SENTIFLOW_TRUSTED_KEYS), as the job does with"
+                                + " registry.trusted-keys.")
+        String trustedKeys;
+
         @Override
         public Integer call() throws Exception {
             ModelRegistry models = registry.registry();
+            TrustedKeys trusted = TrustedKeys.read(trustedKeys);
             java.util.List<String> versions =
                     version != null
                             ? java.util.List.of(version)
@@ -239,16 +267,57 @@ public final class ModelsCommand implements Runnable {
             int failed = 0;
             for (String v : versions) {
                 try {
-                    ModelManifest manifest = models.verify(v);
+                    VerifiedModel checked =
+                            ModelRegistry.checked(models.directoryOf(v), v, trusted);
                     spec.commandLine()
                             .getOut()
-                            .println("ok " + v + " (" + manifest.files().size() + " files)");
+                            .println(
+                                    "ok "
+                                            + v
+                                            + " ("
+                                            + checked.manifest().files().size()
+                                            + " files"
+                                            + (checked.signedBy() == null
+                                                    ? ""
+                                                    : ", signed by " + checked.signedBy())
+                                            + ")");
                 } catch (java.io.IOException e) {
                     failed++;
                     spec.commandLine().getErr().println("FAILED " + v + ": " + e.getMessage());
                 }
             }
             return failed == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(
+            name = "sign",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Sign a published version's manifest with an Ed25519 private key (after checking its files).",
+                "Replaces any signature it had; its files are not touched."
+            })
+    static final class Sign implements Callable<Integer> {
+        @Mixin RegistryOption registry;
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME@VERSION")
+        String version;
+
+        @Option(
+                names = "--sign-key",
+                required = true,
+                paramLabel = "KEY_FILE",
+                description = "NAME.key from `sentiflow keys generate`, NAME.pub beside it.")
+        Path signKey;
+
+        @Override
+        public Integer call() throws Exception {
+            ModelRegistry.Entry entry = registry.registry().sign(version, signKey);
+            spec.commandLine()
+                    .getOut()
+                    .println("signed " + entry.modelVersion() + " with " + signKey.getFileName());
+            return 0;
         }
     }
 

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             EvaluateCommand.class,
             DataCommand.class,
             ModelsCommand.class,
+            KeysCommand.class,
             ControlCommand.class,
             ConsoleCommand.class,
             TopicsCommand.class,

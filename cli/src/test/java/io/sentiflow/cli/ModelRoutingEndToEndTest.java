@@ -285,4 +285,132 @@ class ModelRoutingEndToEndTest {
                 .as("a health record showed the routing change")
                 .isTrue();
     }
+
+    private static int sentiflow(String... args) {
+        return Sentiflow.commandLine().execute(args);
+    }
+
+    private static String[] controlArgs(StreamingFixture fixture, String... args) {
+        List<String> command = new ArrayList<>(List.of("control"));
+        command.addAll(List.of(args));
+        command.addAll(
+                List.of(
+                        "--bootstrap-servers",
+                        kafka.bootstrapServers(),
+                        "--topic",
+                        fixture.control,
+                        "--issued-by",
+                        "whoever-i-say"));
+        return command.toArray(String[]::new);
+    }
+
+    @Test
+    void withTrustedKeysOnlySignedCommandsForSignedVersionsShouldChangeRouting(
+            @InjectMiniCluster MiniCluster cluster, @TempDir Path work) throws Exception {
+        Path keys = work.resolve("keys");
+        Path elsewhere = work.resolve("elsewhere");
+        Path root = work.resolve("registry");
+        assertThat(sentiflow("keys", "generate", "ops", "--dir", keys.toString())).isZero();
+        assertThat(sentiflow("keys", "generate", "intruder", "--dir", elsewhere.toString()))
+                .isZero();
+        String ops = keys.resolve("ops.key").toString();
+        String registry = "--registry=" + root;
+        assertThat(
+                        sentiflow(
+                                "models",
+                                "publish",
+                                registry,
+                                "--sign-key",
+                                ops,
+                                TestModel.directory().toString()))
+                .isZero();
+        assertThat(sentiflow("models", "publish", registry, TestModel.version2().toString()))
+                .isZero();
+        assertThat(
+                        sentiflow(
+                                "models",
+                                "publish",
+                                registry,
+                                "--sign-key",
+                                ops,
+                                TestModel.version3().toString()))
+                .isZero();
+        // The CLI judges as the job will: version 2 is not signed by a trusted key.
+        String trusted = "--trusted-keys=" + keys;
+        assertThat(sentiflow("models", "verify", registry, trusted, V1)).isZero();
+        assertThat(sentiflow("models", "verify", registry, trusted, V2)).isOne();
+
+        StreamingFixture fixture = new StreamingFixture(kafka, "signed");
+        JobConfig config =
+                fixture.config(
+                        Map.of(
+                                JobConfig.REGISTRY_ROOT,
+                                root.toString(),
+                                JobConfig.MODEL_VERSION,
+                                V1,
+                                JobConfig.REGISTRY_TRUSTED_KEYS,
+                                keys.toString(),
+                                JobConfig.CONTROL_TRUSTED_KEYS,
+                                keys.resolve("ops.pub").toString(),
+                                JobConfig.CONTROL_MAX_AGE_MS,
+                                "60000",
+                                JobConfig.HEALTH_WINDOW_MS,
+                                "500"));
+        List<LabeledText> texts = TestModel.imdb().sample("test", 400, 67);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        JobClient job = SentimentJob.fromConfig(config).executeAsync(env);
+        try {
+            fixture.produceTracked(texts.subList(0, 200), "before", 0);
+            assertThat(fixture.committedSentiments(200, Duration.ZERO, Duration.ofSeconds(90)))
+                    .hasSizeGreaterThanOrEqualTo(200);
+            assertThat(sentiflow(controlArgs(fixture, "deploy", V3))).isZero();
+            assertThat(
+                            sentiflow(
+                                    controlArgs(
+                                            fixture,
+                                            "deploy",
+                                            V3,
+                                            "--sign-key",
+                                            elsewhere.resolve("intruder.key").toString())))
+                    .isZero();
+            assertThat(sentiflow(controlArgs(fixture, "deploy", V2, "--sign-key", ops))).isZero();
+            assertThat(sentiflow(controlArgs(fixture, "deploy", V3, "--sign-key", ops))).isZero();
+            awaitHealth(fixture, h -> h.routing() != null && V3.equals(h.routing().production()));
+            fixture.produceTracked(texts.subList(200, 400), "after", 0);
+            List<Sentiment> sentiments =
+                    fixture.committedSentiments(400, Duration.ofSeconds(1), Duration.ofSeconds(90));
+            Map<String, String> versions = new HashMap<>();
+            sentiments.forEach(s -> versions.put(s.reviewId(), s.modelVersion()));
+            assertThat(versions).hasSize(400);
+            assertPhase(versions, "before-", v -> v.equals(V1));
+            assertPhase(versions, "after-", v -> v.equals(V3));
+
+            List<DeadLetter> letters =
+                    KafkaClients.readUntil(
+                                    kafka.bootstrapServers(),
+                                    fixture.deadLetters,
+                                    r -> r.size() >= 3,
+                                    Duration.ofSeconds(30))
+                            .stream()
+                            .map(r -> Json.deadLetter(r.value()))
+                            .toList();
+            assertThat(letters)
+                    .extracting(DeadLetter::reason)
+                    .containsExactly(
+                            DeadLetter.Reason.COMMAND_UNSIGNED,
+                            DeadLetter.Reason.COMMAND_BAD_SIGNATURE,
+                            DeadLetter.Reason.MODEL_REFUSED);
+            assertThat(letters.get(2).message()).contains("not signed");
+            // The issuer is the key that signed, not what --issued-by said.
+            assertThat(health(fixture))
+                    .flatMap(h -> h.modelEvents() == null ? List.of() : h.modelEvents())
+                    .filteredOn(e -> e.type().equals("ROUTED") && e.commandId() != null)
+                    .isNotEmpty()
+                    .allSatisfy(e -> assertThat(e.issuedBy()).isEqualTo("ops"));
+            assertThat(StreamingFixture.recordedFailures(cluster, job.getJobID())).isZero();
+        } finally {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
 }

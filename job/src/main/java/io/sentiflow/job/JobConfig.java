@@ -62,6 +62,9 @@ public final class JobConfig implements Serializable {
     public static final String LABELS_JOIN_FRACTION = "labels.join-fraction";
     public static final String CONTROL_MAX_BYTES = "control.max-bytes";
     public static final String CONTROL_MAX_PENDING = "control.max-pending";
+    public static final String CONTROL_TRUSTED_KEYS = "control.trusted-keys";
+    public static final String CONTROL_MAX_AGE_MS = "control.max-age-ms";
+    public static final String REGISTRY_TRUSTED_KEYS = "registry.trusted-keys";
     public static final String REVIEW_TIMESTAMP_MAX_AGE_MS = "review.timestamp-max-age-ms";
     public static final String STATE_BACKEND = "state.backend";
     public static final String RESTART_MAX_FAILURES = "restart.max-failures";
@@ -124,6 +127,9 @@ public final class JobConfig implements Serializable {
         d.put(LABELS_JOIN_FRACTION, "0.01");
         d.put(CONTROL_MAX_BYTES, "16384");
         d.put(CONTROL_MAX_PENDING, "100");
+        d.put(CONTROL_TRUSTED_KEYS, "");
+        d.put(CONTROL_MAX_AGE_MS, "0");
+        d.put(REGISTRY_TRUSTED_KEYS, "");
         d.put(REVIEW_TIMESTAMP_MAX_AGE_MS, "600000");
         d.put(STATE_BACKEND, "hashmap");
         d.put(RESTART_MAX_FAILURES, "10");
@@ -261,6 +267,9 @@ public final class JobConfig implements Serializable {
         positive(LABELS_MAX_BYTES);
         positive(CONTROL_MAX_BYTES);
         positive(CONTROL_MAX_PENDING);
+        if (controlMaxAgeMs() < 0) {
+            throw new IllegalArgumentException(CONTROL_MAX_AGE_MS + " must be >= 0 (0: no limit)");
+        }
         positive(REVIEW_TIMESTAMP_MAX_AGE_MS);
         positive(RESTART_INTERVAL_MS);
         if (restartMaxFailures() < 0) {
@@ -354,6 +363,27 @@ public final class JobConfig implements Serializable {
     /** Control records larger than this are dead-lettered unread. */
     public int controlMaxBytes() {
         return (int) longValue(CONTROL_MAX_BYTES);
+    }
+
+    /**
+     * Public keys ({@code .pub} files, or directories of them, comma-separated) whose signatures
+     * make a control command trusted; null: every well-formed command is applied.
+     */
+    public String controlTrustedKeys() {
+        return blankToNull(values.get(CONTROL_TRUSTED_KEYS));
+    }
+
+    /** The most a command's arrival may lag its {@code issuedAt}; 0: no limit. */
+    public long controlMaxAgeMs() {
+        return longValue(CONTROL_MAX_AGE_MS);
+    }
+
+    /**
+     * Public keys one of which must have signed a model version for it to be served; null: any
+     * version whose files match its manifest.
+     */
+    public String registryTrustedKeys() {
+        return blankToNull(values.get(REGISTRY_TRUSTED_KEYS));
     }
 
     /** The most control commands waiting to apply per subtask; more are refused. */

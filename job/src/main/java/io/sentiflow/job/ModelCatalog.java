@@ -5,6 +5,7 @@ import io.sentiflow.model.ModelManifest;
 import io.sentiflow.model.VerifiedModel;
 import io.sentiflow.model.registry.ModelRegistry;
 import io.sentiflow.model.registry.RegistryException;
+import io.sentiflow.model.trust.TrustedKeys;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -24,6 +25,7 @@ public final class ModelCatalog implements Serializable {
     private final String initialPath;
     private final String initialVersion;
     private final String registryRoot;
+    private final TrustedKeys trusted;
 
     /**
      * @param initialPath the starting model's directory, or null to start from {@code
@@ -32,6 +34,15 @@ public final class ModelCatalog implements Serializable {
      * @param registryRoot the registry's root directory, or null when the job has none
      */
     public ModelCatalog(String initialPath, String initialVersion, String registryRoot) {
+        this(initialPath, initialVersion, registryRoot, null);
+    }
+
+    /**
+     * @param trusted the keys one of which must have signed every version served, the initial one
+     *     included; null: versions need no signature
+     */
+    public ModelCatalog(
+            String initialPath, String initialVersion, String registryRoot, TrustedKeys trusted) {
         if (initialPath == null && (initialVersion == null || registryRoot == null)) {
             throw new IllegalArgumentException(
                     "set model.path, or registry.root and model.version, to say which model"
@@ -40,13 +51,27 @@ public final class ModelCatalog implements Serializable {
         this.initialPath = initialPath;
         this.initialVersion = initialVersion;
         this.registryRoot = registryRoot;
+        this.trusted = trusted;
     }
 
+    /** The catalog a configuration names; trusted keys are read here, where the graph is built. */
     public static ModelCatalog of(JobConfig config) {
-        if (config.modelVersion() != null) {
-            return new ModelCatalog(null, config.modelVersion(), config.registryRoot());
+        TrustedKeys keys;
+        try {
+            keys = TrustedKeys.read(config.registryTrustedKeys());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    JobConfig.REGISTRY_TRUSTED_KEYS + ": " + e.getMessage(), e);
         }
-        return new ModelCatalog(config.modelPath(), null, config.registryRoot());
+        if (config.modelVersion() != null) {
+            return new ModelCatalog(null, config.modelVersion(), config.registryRoot(), keys);
+        }
+        return new ModelCatalog(config.modelPath(), null, config.registryRoot(), keys);
+    }
+
+    /** Whether versions must be signed by a trusted key to be served. */
+    public boolean requiresSignatures() {
+        return trusted != null;
     }
 
     /** The single model directory, for jobs and tests without a registry. */
@@ -69,15 +94,20 @@ public final class ModelCatalog implements Serializable {
     /**
      * The checked files of a version that may receive traffic: the initial directory, or a registry
      * version that is published, not retired, stored under its own name, and whose files match
-     * their checksums with nothing unlisted beside them. A remote registry's copy is deleted once
-     * read.
+     * their checksums with nothing unlisted beside them — and, with trusted keys, whose manifest a
+     * trusted key signed. A remote registry's copy is deleted once read.
      *
      * @throws RegistryException saying why the version may not receive traffic
      */
     public VerifiedModel load(String modelVersion) throws RegistryException {
         if (initialPath != null && modelVersion.equals(initialVersion())) {
             try {
-                return VerifiedModel.read(Path.of(initialPath));
+                return VerifiedModel.read(Path.of(initialPath), trusted);
+            } catch (TrustedKeys.UntrustedException e) {
+                throw new RegistryException(
+                        RegistryException.Problem.UNTRUSTED,
+                        modelVersion + " is refused: " + e.getMessage(),
+                        e);
             } catch (IOException e) {
                 throw new RegistryException(
                         RegistryException.Problem.INVALID_MODEL,
@@ -89,7 +119,7 @@ public final class ModelCatalog implements Serializable {
                 modelVersion,
                 registry ->
                         ModelRegistry.checked(
-                                registry.activeDirectory(modelVersion), modelVersion));
+                                registry.activeDirectory(modelVersion), modelVersion, trusted));
     }
 
     /** The manifest of any known version, retired ones included, without checking checksums. */

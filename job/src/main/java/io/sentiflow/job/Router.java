@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -61,13 +62,18 @@ final class Router implements AutoCloseable {
     /** A control command waiting to apply, with the record it came in. */
     private record Command(ModelControl control, KafkaRecord source) {}
 
+    /** How many applied command ids are remembered, to refuse a command applied before. */
+    static final int REMEMBERED_COMMANDS = 1024;
+
     private final ModelCatalog catalog;
+    private final CommandTrust trust;
     private final int maxLoaded;
     private final int controlMaxBytes;
     private final int maxPending;
     private final Listener listener;
     private final Map<String, LoadedModel> models = new LinkedHashMap<>();
     private final ArrayDeque<Command> commands = new ArrayDeque<>();
+    private final LinkedHashSet<String> applied = new LinkedHashSet<>();
     private RoutingTable table;
     private List<KafkaRecord> restored = new ArrayList<>();
     private Device device;
@@ -77,11 +83,13 @@ final class Router implements AutoCloseable {
 
     Router(
             ModelCatalog catalog,
+            CommandTrust trust,
             int maxLoaded,
             int controlMaxBytes,
             int maxPending,
             Listener listener) {
         this.catalog = catalog;
+        this.trust = trust;
         this.maxLoaded = maxLoaded;
         this.controlMaxBytes = controlMaxBytes;
         this.maxPending = maxPending;
@@ -89,12 +97,32 @@ final class Router implements AutoCloseable {
     }
 
     /** The routing and waiting commands of a snapshot ({@link #snapshotTable}, …); null: none. */
-    void restore(String savedTable, String savedCommands) throws IOException {
+    void restore(String savedTable, String savedCommands, String savedApplied) throws IOException {
         if (savedTable != null) {
             table = MAPPER.readValue(savedTable, RoutingTable.class);
         }
         if (savedCommands != null) {
             restored = MAPPER.readValue(savedCommands, new TypeReference<List<KafkaRecord>>() {});
+        }
+        if (savedApplied != null) {
+            for (String id : MAPPER.readValue(savedApplied, new TypeReference<List<String>>() {})) {
+                remember(id);
+            }
+        }
+    }
+
+    /** The ids of the last {@value #REMEMBERED_COMMANDS} commands applied, oldest first. */
+    String snapshotApplied() throws IOException {
+        return MAPPER.writeValueAsString(new ArrayList<>(applied));
+    }
+
+    private void remember(String commandId) {
+        applied.remove(commandId);
+        applied.add(commandId);
+        if (applied.size() > REMEMBERED_COMMANDS) {
+            Iterator<String> oldest = applied.iterator();
+            oldest.next();
+            oldest.remove();
         }
     }
 
@@ -237,6 +265,20 @@ final class Router implements AutoCloseable {
             listener.refused(record, null, violation.reason(), violation.getMessage());
             return;
         }
+        try {
+            control = trust.check(control, record.timestamp);
+        } catch (CommandTrust.Refused refused) {
+            listener.refused(record, control, refused.reason(), refused.getMessage());
+            return;
+        }
+        if (applied.contains(control.commandId()) || waiting(control.commandId())) {
+            listener.refused(
+                    record,
+                    control,
+                    DeadLetter.Reason.COMMAND_DUPLICATE,
+                    "command " + control.commandId() + " was applied or queued already");
+            return;
+        }
         if (commands.size() >= maxPending) {
             listener.refused(
                     record,
@@ -251,6 +293,15 @@ final class Router implements AutoCloseable {
         if (loading == null) {
             startNextCommand();
         }
+    }
+
+    private boolean waiting(String commandId) {
+        for (Command command : commands) {
+            if (command.control().commandId().equals(commandId)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Applies waiting commands in order until one needs a version loaded, and starts that load. */
@@ -341,7 +392,7 @@ final class Router implements AutoCloseable {
         return switch (e.problem()) {
             case UNKNOWN_VERSION -> DeadLetter.Reason.UNKNOWN_MODEL_VERSION;
             case RETIRED -> DeadLetter.Reason.RETIRED_MODEL_VERSION;
-            case INVALID_MODEL, ALREADY_PUBLISHED -> DeadLetter.Reason.MODEL_REFUSED;
+            case INVALID_MODEL, ALREADY_PUBLISHED, UNTRUSTED -> DeadLetter.Reason.MODEL_REFUSED;
         };
     }
 
@@ -364,6 +415,7 @@ final class Router implements AutoCloseable {
         listener.drain();
         table = next;
         ModelControl control = command.control();
+        remember(control.commandId());
         LOG.info(
                 "applied {} {} from {} (command {})",
                 control.action().wire(),

@@ -76,6 +76,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                     "routing", BasicTypeInfo.STRING_TYPE_INFO, BasicTypeInfo.STRING_TYPE_INFO);
     private static final String TABLE_KEY = "table";
     private static final String PENDING_KEY = "pending";
+    private static final String APPLIED_KEY = "applied";
 
     /** Room for a sample record's key and headers. */
     private static final int SAMPLE_KEY_ROOM = 2048;
@@ -118,7 +119,8 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
             int controlMaxBytes,
             int controlMaxPending,
             int maxRecordBytes,
-            LabelJoin labelJoin)
+            LabelJoin labelJoin,
+            CommandTrust commandTrust)
             implements Serializable {
         public Settings {
             if (maxLoaded < 3) {
@@ -149,7 +151,8 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                     config.controlMaxBytes(),
                     config.controlMaxPending(),
                     config.outputMaxRecordBytes(),
-                    LabelJoin.of(config));
+                    LabelJoin.of(config),
+                    CommandTrust.of(config));
         }
 
         /** Defaults for everything but the device and the batch bounds; for tests. */
@@ -169,7 +172,29 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                     16 * 1024,
                     100,
                     1024 * 1024,
-                    new LabelJoin(0));
+                    new LabelJoin(0),
+                    CommandTrust.OPEN);
+        }
+
+        /** The same settings with another command trust; for tests. */
+        Settings withCommandTrust(CommandTrust trust) {
+            return new Settings(
+                    device,
+                    maxSize,
+                    maxDelayMs,
+                    maxPending,
+                    cpuThreads,
+                    sampleBand,
+                    maxLoaded,
+                    windowMs,
+                    driftThreshold,
+                    driftSamples,
+                    deadLetters,
+                    controlMaxBytes,
+                    controlMaxPending,
+                    maxRecordBytes,
+                    labelJoin,
+                    trust);
         }
     }
 
@@ -206,13 +231,17 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         router =
                 new Router(
                         catalog,
+                        settings.commandTrust(),
                         settings.maxLoaded(),
                         settings.controlMaxBytes(),
                         settings.controlMaxPending(),
                         this);
         routingState = context.getOperatorStateStore().getBroadcastState(ROUTING_STATE);
         if (context.isRestored()) {
-            router.restore(routingState.get(TABLE_KEY), routingState.get(PENDING_KEY));
+            router.restore(
+                    routingState.get(TABLE_KEY),
+                    routingState.get(PENDING_KEY),
+                    routingState.get(APPLIED_KEY));
         }
     }
 
@@ -610,6 +639,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         super.snapshotState(context);
         routingState.put(TABLE_KEY, router.snapshotTable());
         routingState.put(PENDING_KEY, router.snapshotCommands());
+        routingState.put(APPLIED_KEY, router.snapshotApplied());
     }
 
     @Override

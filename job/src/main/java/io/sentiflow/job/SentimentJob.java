@@ -31,6 +31,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * #main} submits to a cluster.
  */
 public final class SentimentJob {
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(SentimentJob.class);
+
     private final JobConfig config;
     private final Source<KafkaRecord, ?, ?> source;
     private final Source<KafkaRecord, ?, ?> labels;
@@ -77,6 +80,21 @@ public final class SentimentJob {
                 KafkaIo.sampleSink(config));
     }
 
+    /** Says at start, once, what an unsigned setup trusts. */
+    private static void warnWhenOpen(ModelCatalog catalog, CommandTrust commands) {
+        if (!catalog.requiresSignatures()) {
+            LOG.warn(
+                    "{} is not set: any model version whose files match its manifest is served,"
+                            + " signed or not",
+                    JobConfig.REGISTRY_TRUSTED_KEYS);
+        }
+        if (!commands.requiresSignatures()) {
+            LOG.warn(
+                    "{} is not set: anyone who can write the control topic changes what is served",
+                    JobConfig.CONTROL_TRUSTED_KEYS);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         JobConfig config = JobConfig.fromArgs(args);
         fromConfig(config).execute(StreamExecutionEnvironment.getExecutionEnvironment());
@@ -120,12 +138,14 @@ public final class SentimentJob {
                         .setParallelism(1)
                         .broadcast();
         ModelCatalog catalog = ModelCatalog.of(config);
+        ScoreBatch.Settings scoring = ScoreBatch.Settings.of(config);
+        warnWhenOpen(catalog, scoring.commandTrust());
         SingleOutputStreamOperator<Sentiment> scored =
                 parsed.connect(commands)
                         .transform(
                                 "ScoreBatch",
                                 ContractType.SENTIMENT,
-                                new ScoreBatch(catalog, ScoreBatch.Settings.of(config)))
+                                new ScoreBatch(catalog, scoring))
                         .uid("score-batch");
         scored.sinkTo(sentiments).uid("sentiments-sink").name("sentiments");
         scored.getSideOutput(ScoreBatch.SAMPLES)

@@ -75,12 +75,18 @@ public final class Topics {
                         partitions,
                         settings(DAYS_30, "max.message.bytes", maxBytes),
                         true),
-                // The command log: one partition keeps commands in order; never deleted.
+                // The command log: one partition keeps commands in order; never deleted. The
+                // broker's append time is what a command's age (control.max-age-ms) is judged by.
                 new Spec(
                         JobConfig.TOPIC_CONTROL,
                         config.controlTopic(),
                         1,
-                        settings(-1, "cleanup.policy", "delete"),
+                        settings(
+                                -1,
+                                "cleanup.policy",
+                                "delete",
+                                "message.timestamp.type",
+                                "LogAppendTime"),
                         false));
     }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sentiflow.model.ModelFiles;
 import io.sentiflow.model.registry.ModelRegistry;
+import io.sentiflow.model.trust.Keys;
+import io.sentiflow.model.trust.TrustedKeys;
 import io.sentiflow.schemas.DeadLetter;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.ModelControl;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -408,5 +411,124 @@ class ModelRoutingTest {
             send(harness, "unchanged-", 5);
             assertThat(versionsById(harness)).allSatisfy((id, v) -> assertThat(v).isEqualTo(V1));
         }
+    }
+
+    /** A deploy of {@code version} signed by {@code key} (null: unsigned), issued at {@code at}. */
+    private StreamRecord<KafkaRecord> signedDeploy(
+            String id, String version, Path key, long issuedAt, long recordTimestamp)
+            throws Exception {
+        return signed(id, ModelControl.Action.DEPLOY, version, key, issuedAt, recordTimestamp);
+    }
+
+    private StreamRecord<KafkaRecord> signed(
+            String id,
+            ModelControl.Action action,
+            String version,
+            Path key,
+            long issuedAt,
+            long recordTimestamp)
+            throws Exception {
+        ModelControl control = new ModelControl(id, action, version, null, "root", issuedAt);
+        if (key != null) {
+            var privateKey = Keys.readPrivate(key).key();
+            control =
+                    control.signed(
+                            Keys.id(Keys.publicOf(key)),
+                            content ->
+                                    Base64.getEncoder()
+                                            .encodeToString(Keys.sign(privateKey, content)));
+        }
+        return new StreamRecord<>(
+                new KafkaRecord(
+                        "model-control", 0, offset++, recordTimestamp, Json.toBytes(control)));
+    }
+
+    @Test
+    void withTrustedKeysOnlySignedCommandsForSignedVersionsShouldApplyAndOnlyOnce(
+            @TempDir Path keys, @TempDir Path other) throws Exception {
+        Keys.generate(keys, "alice");
+        Keys.generate(keys.resolve("untrusted"), "mallory");
+        Path alice = keys.resolve("alice.key");
+        Path mallory = keys.resolve("untrusted/mallory.key");
+        TrustedKeys trusted = TrustedKeys.read(keys.resolve("alice.pub").toString());
+        ModelRegistry signedRegistry = new ModelRegistry(other.resolve("registry"));
+        signedRegistry.publish(TestModel.directory(), alice);
+        signedRegistry.publish(TestModel.version2()); // unsigned, for now
+        ModelCatalog strict = new ModelCatalog(null, V1, signedRegistry.root().toString(), trusted);
+        ScoreBatch.Settings settings =
+                ScoreBatch.Settings.of("cpu", ScoreBatchTest.MAX_SIZE, ScoreBatchTest.MAX_DELAY_MS)
+                        .withCommandTrust(new CommandTrust(trusted, 60_000));
+        OperatorSubtaskState state;
+        try (var harness = ScoreBatchTest.harness(strict, null, settings)) {
+            harness.processElement2(signedDeploy("unsigned", V2, null, 0, 0));
+            harness.processElement2(signedDeploy("mallory", V2, mallory, 0, 0));
+            // Alice signed a deploy of version 1; someone changed it to version 2.
+            ModelControl forged =
+                    Json.modelControl(signedDeploy("forged", V1, alice, 0, 0).getValue().value);
+            forged =
+                    new ModelControl(
+                            forged.commandId(),
+                            forged.action(),
+                            V2,
+                            null,
+                            forged.issuedBy(),
+                            forged.issuedAt(),
+                            forged.keyId(),
+                            forged.signature());
+            harness.processElement2(raw(Json.toBytes(forged)));
+            // Signed by Alice, but version 2 itself is not signed.
+            harness.processElement2(signedDeploy("unsigned-model", V2, alice, 0, 0));
+            settle(harness);
+            signedRegistry.sign(V2, alice);
+            // Signed, for a signed version, but it reached the topic two minutes after it was
+            // issued.
+            harness.processElement2(signedDeploy("late", V2, alice, 0, 120_000));
+            settle(harness);
+            assertThat(((ScoreBatch) harness.getOperator()).routing().production()).isEqualTo(V1);
+            assertThat(deadLetters(harness))
+                    .extracting(DeadLetter::reason)
+                    .containsExactly(
+                            DeadLetter.Reason.COMMAND_UNSIGNED,
+                            DeadLetter.Reason.COMMAND_BAD_SIGNATURE,
+                            DeadLetter.Reason.COMMAND_BAD_SIGNATURE,
+                            DeadLetter.Reason.MODEL_REFUSED,
+                            DeadLetter.Reason.COMMAND_EXPIRED);
+            assertThat(deadLetters(harness).get(1).message()).contains("not trusted");
+            assertThat(deadLetters(harness).get(2).message()).contains("does not verify");
+            assertThat(deadLetters(harness).get(3).message()).contains("not signed");
+
+            harness.processElement2(signedDeploy("ok", V2, alice, 1_000, 2_000));
+            settle(harness);
+            send(harness, "signed-", 5);
+            assertThat(versionsWithPrefix(harness, "signed-"))
+                    .allSatisfy((id, v) -> assertThat(v).isEqualTo(V2));
+            // The issuer is the key that signed, not the name the sender typed.
+            assertThat(events(harness))
+                    .filteredOn(e -> e.type == ModelEvent.Type.ROUTED)
+                    .singleElement()
+                    .satisfies(
+                            e -> {
+                                assertThat(e.commandId).isEqualTo("ok");
+                                assertThat(e.issuedBy).isEqualTo("alice");
+                            });
+            harness.prepareSnapshotPreBarrier(5);
+            state = harness.snapshot(5, 5);
+        }
+        try (var restored = ScoreBatchTest.harness(strict, state, settings)) {
+            // A rollback, then the old deploy sent again: applied once only, even after a restore.
+            restored.processElement2(
+                    signed("back", ModelControl.Action.ROLLBACK, null, alice, 3_000, 3_000));
+            restored.processElement2(signedDeploy("ok", V2, alice, 1_000, 2_000));
+            settle(restored);
+            assertThat(deadLetters(restored))
+                    .extracting(DeadLetter::reason)
+                    .containsExactly(DeadLetter.Reason.COMMAND_DUPLICATE);
+            assertThat(((ScoreBatch) restored.getOperator()).routing().production()).isEqualTo(V1);
+        }
+        // A production version that is not signed does not start.
+        ModelCatalog unsignedStart =
+                new ModelCatalog(TestModel.directory().toString(), null, null, trusted);
+        assertThatThrownBy(() -> ScoreBatchTest.harness(unsignedStart, null, settings))
+                .hasStackTraceContaining("not signed");
     }
 }

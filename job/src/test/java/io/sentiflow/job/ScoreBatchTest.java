@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * restore.
  */
 class ScoreBatchTest {
-    private static final int MAX_SIZE = 3;
-    private static final long MAX_DELAY_MS = 100;
+    static final int MAX_SIZE = 3;
+    static final long MAX_DELAY_MS = 100;
 
     static TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness(
             ModelCatalog catalog, OperatorSubtaskState restoreFrom) throws Exception {
@@ -68,7 +68,8 @@ class ScoreBatchTest {
                         defaults.controlMaxBytes(),
                         defaults.controlMaxPending(),
                         defaults.maxRecordBytes(),
-                        defaults.labelJoin()));
+                        defaults.labelJoin(),
+                        defaults.commandTrust()));
     }
 
     static StreamRecord<ParsedReview> review(String id, String text) {

@@ -1,5 +1,7 @@
 package io.sentiflow.model;
 
+import io.sentiflow.model.trust.ModelSignature;
+import io.sentiflow.model.trust.TrustedKeys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -31,31 +33,50 @@ public final class VerifiedModel {
     /** The largest file a model may have: it is held in memory while it loads. */
     public static final int MAX_FILE_BYTES = 1 << 30;
 
+    /** The largest manifest.json read (one is a few kilobytes). */
+    public static final int MAX_MANIFEST_BYTES = 1 << 24;
+
     /** Files a model directory may hold besides those its manifest lists. */
-    public static final Set<String> ALLOWED_UNLISTED = Set.of(ModelManifest.FILE, "RETIRED.json");
+    public static final Set<String> ALLOWED_UNLISTED =
+            Set.of(ModelManifest.FILE, "RETIRED.json", ModelSignature.FILE);
 
     private final Path directory;
     private final ModelManifest manifest;
     private final byte[] manifestBytes;
     private final Map<String, byte[]> files;
+    private final byte[] signatureBytes;
+    private final String signedBy;
 
     private VerifiedModel(
             Path directory,
             ModelManifest manifest,
             byte[] manifestBytes,
-            Map<String, byte[]> files) {
+            Map<String, byte[]> files,
+            byte[] signatureBytes,
+            String signedBy) {
         this.directory = directory;
         this.manifest = manifest;
         this.manifestBytes = manifestBytes;
         this.files = Collections.unmodifiableMap(files);
+        this.signatureBytes = signatureBytes;
+        this.signedBy = signedBy;
+    }
+
+    /** {@link #read(Path, TrustedKeys)} trusting any signature or none. */
+    public static VerifiedModel read(Path directory) throws IOException {
+        return read(directory, null);
     }
 
     /**
      * Reads and checks every file of {@code directory}.
      *
+     * @param trusted the keys one of which must have signed the manifest ({@value
+     *     ModelSignature#FILE}); null: a signature is carried along but not required or checked
      * @throws IOException naming the first problem: a missing, changed, unlisted or linked file
+     * @throws TrustedKeys.UntrustedException when {@code trusted} is set and no trusted key signed
+     *     the manifest
      */
-    public static VerifiedModel read(Path directory) throws IOException {
+    public static VerifiedModel read(Path directory, TrustedKeys trusted) throws IOException {
         Path manifestFile = directory.resolve(ModelManifest.FILE);
         if (!Files.exists(manifestFile, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException(
@@ -65,8 +86,22 @@ public final class VerifiedModel {
                             + ModelManifest.FILE
                             + ": not an exported model (train it again with `sentiflow train`)");
         }
-        byte[] manifestBytes = readNoFollow(directory, ModelManifest.FILE);
+        byte[] manifestBytes = readNoFollow(directory, ModelManifest.FILE, MAX_MANIFEST_BYTES);
         ModelManifest manifest = ModelManifest.parse(manifestBytes, manifestFile.toString());
+        byte[] signatureBytes =
+                Files.exists(directory.resolve(ModelSignature.FILE), LinkOption.NOFOLLOW_LINKS)
+                        ? readNoFollow(directory, ModelSignature.FILE, ModelSignature.MAX_BYTES)
+                        : null;
+        String signedBy = null;
+        if (trusted != null) {
+            String what = "model " + manifest.name() + "@" + manifest.version();
+            if (signatureBytes == null) {
+                trusted.verify(manifestBytes, null, null, what);
+            }
+            signedBy =
+                    ModelSignature.parse(signatureBytes, directory + "/" + ModelSignature.FILE)
+                            .verify(manifestBytes, trusted, what);
+        }
         if (manifest.files() == null) {
             throw new IOException(directory + "/" + ModelManifest.FILE + " lists no files");
         }
@@ -103,7 +138,7 @@ public final class VerifiedModel {
                                 + name
                                 + ", which its manifest lists");
             }
-            byte[] bytes = readNoFollow(directory, name);
+            byte[] bytes = readNoFollow(directory, name, MAX_FILE_BYTES);
             String actual = sha256(bytes);
             if (!actual.equals(entry.getValue())) {
                 throw new IOException(
@@ -119,7 +154,29 @@ public final class VerifiedModel {
             }
             files.put(name, bytes);
         }
-        return new VerifiedModel(directory, manifest, manifestBytes, files);
+        return new VerifiedModel(
+                directory, manifest, manifestBytes, files, signatureBytes, signedBy);
+    }
+
+    /** The same files with {@code signature} as their {@value ModelSignature#FILE}. */
+    public VerifiedModel withSignature(ModelSignature signature) {
+        return new VerifiedModel(
+                directory, manifest, manifestBytes, files, signature.toBytes(), null);
+    }
+
+    /** The exact bytes of manifest.json, which a signature signs. */
+    public byte[] manifestBytes() {
+        return manifestBytes.clone();
+    }
+
+    /** The signature file's bytes as read, or null when the version is unsigned. */
+    public byte[] signatureBytes() {
+        return signatureBytes == null ? null : signatureBytes.clone();
+    }
+
+    /** The name of the trusted key whose signature was checked, or null when none was asked for. */
+    public String signedBy() {
+        return signedBy;
     }
 
     private static void refuseUnlistedEntries(Path directory, ModelManifest manifest)
@@ -152,7 +209,8 @@ public final class VerifiedModel {
     }
 
     /** A file's bytes, refusing a symbolic link even if one replaced the file since it was seen. */
-    private static byte[] readNoFollow(Path directory, String name) throws IOException {
+    private static byte[] readNoFollow(Path directory, String name, int maxBytes)
+            throws IOException {
         Path file = directory.resolve(name);
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException(
@@ -162,7 +220,7 @@ public final class VerifiedModel {
                 Files.newByteChannel(
                         file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
             long size = channel.size();
-            if (size > MAX_FILE_BYTES) {
+            if (size > maxBytes) {
                 throw new IOException(
                         "model "
                                 + directory
@@ -171,8 +229,8 @@ public final class VerifiedModel {
                                 + " has "
                                 + size
                                 + " bytes, more than the "
-                                + MAX_FILE_BYTES
-                                + " a model file may have");
+                                + maxBytes
+                                + " it may have");
             }
             ByteBuffer buffer = ByteBuffer.allocate((int) size);
             while (buffer.hasRemaining()) {
@@ -233,5 +291,11 @@ public final class VerifiedModel {
         }
         Files.write(
                 target.resolve(ModelManifest.FILE), manifestBytes, StandardOpenOption.CREATE_NEW);
+        if (signatureBytes != null) {
+            Files.write(
+                    target.resolve(ModelSignature.FILE),
+                    signatureBytes,
+                    StandardOpenOption.CREATE_NEW);
+        }
     }
 }

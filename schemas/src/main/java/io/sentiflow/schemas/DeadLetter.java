@@ -63,7 +63,17 @@ public record DeadLetter(
         /** A valid command that cannot apply now, e.g. a rollback with nothing to roll back to. */
         COMMAND_NOT_APPLICABLE,
         /** A label or control record larger than its topic's limit in the job's configuration. */
-        RECORD_TOO_LARGE
+        RECORD_TOO_LARGE,
+        /**
+         * Only signed control commands are trusted ({@code control.trusted-keys}); this has none.
+         */
+        COMMAND_UNSIGNED,
+        /** A control command signed by a key that is not trusted, or whose signature is wrong. */
+        COMMAND_BAD_SIGNATURE,
+        /** A control command issued longer ago than {@code control.max-age-ms}, or undated. */
+        COMMAND_EXPIRED,
+        /** A control command whose {@code commandId} was already applied. */
+        COMMAND_DUPLICATE
     }
 
     public DeadLetter {

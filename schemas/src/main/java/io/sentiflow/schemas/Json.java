@@ -169,7 +169,10 @@ public final class Json {
             }
             issuedAt = at.longValue();
         }
-        return new ModelControl(commandId, action, version, weight, issuedBy, issuedAt);
+        String keyId = optionalString(node, "ModelControl", "keyId");
+        String signature = optionalString(node, "ModelControl", "signature");
+        return new ModelControl(
+                commandId, action, version, weight, issuedBy, issuedAt, keyId, signature);
     }
 
     /** Parses a model-health value; the optional fields may be absent. */

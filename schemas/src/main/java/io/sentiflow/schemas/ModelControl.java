@@ -14,6 +14,8 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * @param weight the canary's share of reviews in percent, 0–100; canary only
  * @param issuedBy who sent the command (a person or a pipeline)
  * @param issuedAt optional: when, epoch milliseconds
+ * @param keyId optional: the id of the key that signed the command
+ * @param signature optional: the Ed25519 signature, Base64, of {@link #signedContent()}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelControl(
@@ -22,7 +24,20 @@ public record ModelControl(
         String modelVersion,
         Integer weight,
         String issuedBy,
-        Long issuedAt) {
+        Long issuedAt,
+        String keyId,
+        String signature) {
+
+    /** An unsigned command. */
+    public ModelControl(
+            String commandId,
+            Action action,
+            String modelVersion,
+            Integer weight,
+            String issuedBy,
+            Long issuedAt) {
+        this(commandId, action, modelVersion, weight, issuedBy, issuedAt, null, null);
+    }
 
     /** The commands; {@link #wire()} is the JSON value. */
     public enum Action {
@@ -128,5 +143,63 @@ public record ModelControl(
             throw new ContractViolation(
                     DeadLetter.Reason.INVALID_FIELD, "ModelControl.issuedAt must be >= 0");
         }
+        if (keyId != null && !keyId.matches("[0-9a-f]{16}")) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.INVALID_FIELD, "ModelControl.keyId must be 16 hex digits");
+        }
+        if (signature != null && signature.length() > MAX_SIGNATURE_LENGTH) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.INVALID_FIELD,
+                    "ModelControl.signature has at most " + MAX_SIGNATURE_LENGTH + " characters");
+        }
+    }
+
+    /** The longest signature accepted (an Ed25519 signature is 88 Base64 characters). */
+    public static final int MAX_SIGNATURE_LENGTH = 256;
+
+    /**
+     * What a signature signs: a JSON object of every field present but {@code signature}, keys in
+     * sorted order, no whitespace, UTF-8. Any change to a field changes these bytes.
+     */
+    public byte[] signedContent() {
+        java.util.TreeMap<String, Object> fields = new java.util.TreeMap<>();
+        fields.put("action", action.wire());
+        fields.put("commandId", commandId);
+        fields.put("issuedBy", issuedBy);
+        if (issuedAt != null) {
+            fields.put("issuedAt", issuedAt);
+        }
+        if (keyId != null) {
+            fields.put("keyId", keyId);
+        }
+        if (modelVersion != null) {
+            fields.put("modelVersion", modelVersion);
+        }
+        if (weight != null) {
+            fields.put("weight", weight);
+        }
+        return Json.toBytes(fields);
+    }
+
+    /** This command signed: {@code keyId} set and {@code signer} applied to its signed content. */
+    public ModelControl signed(String keyId, java.util.function.Function<byte[], String> signer) {
+        ModelControl unsigned =
+                new ModelControl(
+                        commandId, action, modelVersion, weight, issuedBy, issuedAt, keyId, null);
+        return new ModelControl(
+                commandId,
+                action,
+                modelVersion,
+                weight,
+                issuedBy,
+                issuedAt,
+                keyId,
+                signer.apply(unsigned.signedContent()));
+    }
+
+    /** The same command with {@code issuedBy} replaced, e.g. by the verified signer's name. */
+    public ModelControl withIssuer(String issuer) {
+        return new ModelControl(
+                commandId, action, modelVersion, weight, issuer, issuedAt, keyId, signature);
     }
 }

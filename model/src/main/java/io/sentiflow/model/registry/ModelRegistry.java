@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sentiflow.model.ModelConfig;
 import io.sentiflow.model.ModelManifest;
 import io.sentiflow.model.VerifiedModel;
+import io.sentiflow.model.trust.ModelSignature;
+import io.sentiflow.model.trust.TrustedKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -203,8 +205,17 @@ public final class ModelRegistry {
 
     /** A version's files read and checked, and stored under the name their config gives. */
     public static VerifiedModel checked(Path directory, String label) throws RegistryException {
+        return checked(directory, label, null);
+    }
+
+    /**
+     * A version's files read and checked, stored under the name their config gives, and — when
+     * {@code trusted} is set — signed by one of those keys ({@link Problem#UNTRUSTED} otherwise).
+     */
+    public static VerifiedModel checked(Path directory, String label, TrustedKeys trusted)
+            throws RegistryException {
         try {
-            VerifiedModel model = VerifiedModel.read(directory);
+            VerifiedModel model = VerifiedModel.read(directory, trusted);
             ModelManifest manifest = model.manifest();
             ModelConfig config = model.config();
             String expected = directory.getParent().getFileName() + "@" + directory.getFileName();
@@ -221,6 +232,11 @@ public final class ModelRegistry {
             return model;
         } catch (RegistryException e) {
             throw e;
+        } catch (TrustedKeys.UntrustedException e) {
+            throw new RegistryException(
+                    RegistryException.Problem.UNTRUSTED,
+                    label + " is refused: " + e.getMessage(),
+                    e);
         } catch (IOException e) {
             throw new RegistryException(
                     RegistryException.Problem.INVALID_MODEL,
@@ -234,6 +250,15 @@ public final class ModelRegistry {
      * config.json, after checking its checksums. A version that exists is never overwritten.
      */
     public Entry publish(Path modelDirectory) throws IOException {
+        return publish(modelDirectory, null);
+    }
+
+    /**
+     * {@link #publish(Path)}, signing the manifest with the private key in {@code signKey} (its
+     * {@code .pub} beside it) when it is not null: the signature goes in {@value
+     * ModelSignature#FILE} and replaces any the directory had.
+     */
+    public Entry publish(Path modelDirectory, Path signKey) throws IOException {
         VerifiedModel model;
         ModelConfig config;
         try {
@@ -245,6 +270,9 @@ public final class ModelRegistry {
                     "cannot publish " + modelDirectory + ": " + e.getMessage(),
                     e);
         }
+        if (signKey != null) {
+            model = model.withSignature(ModelSignature.sign(model.manifestBytes(), signKey));
+        }
         Path staging = stagingDirectory();
         try {
             // The very bytes that were checked are written: nothing can change in between.
@@ -255,10 +283,27 @@ public final class ModelRegistry {
         }
     }
 
-    private static List<String> filesOf(ModelManifest manifest) {
-        List<String> files = new ArrayList<>(manifest.files().keySet());
-        files.add(ModelManifest.FILE);
-        return files;
+    /**
+     * Signs a published version (its files checked first) with the private key in {@code signKey},
+     * replacing any signature it had: how a version published unsigned, or signed with a key being
+     * retired, comes to be trusted. Its files are not touched.
+     */
+    public Entry sign(String modelVersion, Path signKey) throws IOException {
+        Path directory = directoryOf(modelVersion);
+        VerifiedModel model = checked(directory, modelVersion);
+        ModelSignature signature = ModelSignature.sign(model.manifestBytes(), signKey);
+        Path partial = directory.resolve("." + ModelSignature.FILE + "." + UUID.randomUUID());
+        try {
+            Files.write(partial, signature.toBytes(), java.nio.file.StandardOpenOption.CREATE_NEW);
+            Files.move(
+                    partial,
+                    directory.resolve(ModelSignature.FILE),
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+        return entry(directory);
     }
 
     /** Marks a version retired; its files stay. Retiring twice is refused. */
@@ -289,12 +334,18 @@ public final class ModelRegistry {
         }
         Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(partial))) {
-            for (String file : filesOf(manifest)) {
+            for (String file : manifest.files().keySet()) {
                 zip.putNextEntry(new ZipEntry(file));
-                zip.write(
-                        file.equals(ModelManifest.FILE)
-                                ? Files.readAllBytes(directory.resolve(file))
-                                : model.bytes(file));
+                zip.write(model.bytes(file));
+                zip.closeEntry();
+            }
+            zip.putNextEntry(new ZipEntry(ModelManifest.FILE));
+            zip.write(model.manifestBytes());
+            zip.closeEntry();
+            byte[] signature = model.signatureBytes();
+            if (signature != null) {
+                zip.putNextEntry(new ZipEntry(ModelSignature.FILE));
+                zip.write(signature);
                 zip.closeEntry();
             }
         }

@@ -15,7 +15,9 @@ public final class RegistryException extends IOException {
         /** Publishing or importing a name@version that is already there. */
         ALREADY_PUBLISHED,
         /** The files fail their checksums, are missing, or are not a model. */
-        INVALID_MODEL
+        INVALID_MODEL,
+        /** Trusted keys are set and no trusted key signed the version's manifest. */
+        UNTRUSTED
     }
 
     private final Problem problem;

@@ -10,6 +10,9 @@ import io.sentiflow.model.SentimentScorer;
 import io.sentiflow.model.SharedData;
 import io.sentiflow.model.TextCnnTrainer;
 import io.sentiflow.model.TrainingOptions;
+import io.sentiflow.model.trust.Keys;
+import io.sentiflow.model.trust.ModelSignature;
+import io.sentiflow.model.trust.TrustedKeys;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -267,5 +270,61 @@ class ModelRegistryTest {
         assertThatThrownBy(
                         () -> new ModelRegistry(other.resolve("registry")).importArchive(withExtra))
                 .hasMessageContaining("textcnn-0001.params, which its manifest does not list");
+    }
+
+    @Test
+    void withTrustedKeysOnlyVersionsSignedByOneShouldBeServed(
+            @TempDir Path keys, @TempDir Path other) throws IOException {
+        Keys.generate(keys, "alice");
+        Keys.generate(keys.resolve("untrusted"), "mallory");
+        TrustedKeys trusted = TrustedKeys.read(keys.resolve("alice.pub").toString());
+        ModelRegistry registry = registry();
+        Path one = registry.publish(models.resolve("1"), keys.resolve("alice.key")).directory();
+        Path two = registry.publish(models.resolve("2")).directory();
+
+        assertThat(ModelRegistry.checked(one, "tiny@1", trusted).signedBy()).isEqualTo("alice");
+        // Without trusted keys: today's behaviour, a signature is neither needed nor checked.
+        assertThat(ModelRegistry.checked(two, "tiny@2", null).signedBy()).isNull();
+        assertThatThrownBy(() -> ModelRegistry.checked(two, "tiny@2", trusted))
+                .satisfies(
+                        e ->
+                                assertThat(problemOf(e))
+                                        .isEqualTo(RegistryException.Problem.UNTRUSTED))
+                .hasMessageContaining("not signed");
+
+        registry.sign("tiny@2", keys.resolve("untrusted/mallory.key"));
+        assertThatThrownBy(() -> ModelRegistry.checked(two, "tiny@2", trusted))
+                .hasMessageContaining("not trusted");
+        registry.sign("tiny@2", keys.resolve("alice.key"));
+        assertThat(ModelRegistry.checked(two, "tiny@2", trusted).signedBy()).isEqualTo("alice");
+
+        // Alice's signature of version 2 moved onto version 1 does not verify there.
+        byte[] oneSignature = Files.readAllBytes(one.resolve(ModelSignature.FILE));
+        Files.copy(
+                two.resolve(ModelSignature.FILE),
+                one.resolve(ModelSignature.FILE),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThatThrownBy(() -> ModelRegistry.checked(one, "tiny@1", trusted))
+                .hasMessageContaining("does not verify");
+        Files.write(one.resolve(ModelSignature.FILE), oneSignature);
+
+        // A manifest edited after signing (every file still matching it) is refused.
+        Path manifest = one.resolve(ModelManifest.FILE);
+        byte[] original = Files.readAllBytes(manifest);
+        Files.writeString(
+                manifest,
+                new String(original, java.nio.charset.StandardCharsets.UTF_8)
+                        .replaceFirst("\"createdAt\" : \"", "\"createdAt\" : \"1"));
+        assertThat(ModelRegistry.checked(one, "tiny@1", null)).isNotNull();
+        assertThatThrownBy(() -> ModelRegistry.checked(one, "tiny@1", trusted))
+                .hasMessageContaining("does not verify");
+        Files.write(manifest, original);
+
+        // Export and import carry the signature.
+        Path archive = registry.export("tiny@1", other.resolve("tiny-1.zip"));
+        ModelRegistry target = new ModelRegistry(other.resolve("registry"));
+        ModelRegistry.Entry imported = target.importArchive(archive);
+        assertThat(ModelRegistry.checked(imported.directory(), "tiny@1", trusted).signedBy())
+                .isEqualTo("alice");
     }
 }

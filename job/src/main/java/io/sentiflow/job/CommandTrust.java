@@ -1,0 +1,110 @@
+package io.sentiflow.job;
+
+import io.sentiflow.model.trust.TrustedKeys;
+import io.sentiflow.schemas.DeadLetter;
+import io.sentiflow.schemas.ModelControl;
+import java.io.IOException;
+import java.io.Serializable;
+
+/**
+ * Which control commands the job believes. With trusted keys ({@code control.trusted-keys}) only a
+ * command signed by one of them applies, and the key's name — not the typed {@code issuedBy} — is
+ * recorded as its issuer. With a maximum age ({@code control.max-age-ms}) a command must carry
+ * {@code issuedAt} and reach the topic within that time of it: its age is the record's timestamp
+ * (the broker's append time on a topic made by {@code sentiflow topics create}, else the
+ * producer's, clamped as for reviews) minus {@code issuedAt}, so every subtask, and a replay,
+ * judges it alike. Serializable: the keys are read where the graph is built and travel with the
+ * job.
+ */
+final class CommandTrust implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Commands trusted as before signing existed: any writer, any age. */
+    static final CommandTrust OPEN = new CommandTrust(null, 0);
+
+    private final TrustedKeys keys;
+    private final long maxAgeMs;
+
+    /**
+     * @param keys the keys a command must be signed by; null: unsigned commands apply
+     * @param maxAgeMs the most a command may lag its {@code issuedAt}; 0: no limit
+     */
+    CommandTrust(TrustedKeys keys, long maxAgeMs) {
+        this.keys = keys;
+        this.maxAgeMs = maxAgeMs;
+    }
+
+    static CommandTrust of(JobConfig config) {
+        try {
+            return new CommandTrust(
+                    TrustedKeys.read(config.controlTrustedKeys()), config.controlMaxAgeMs());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    JobConfig.CONTROL_TRUSTED_KEYS + ": " + e.getMessage(), e);
+        }
+    }
+
+    boolean requiresSignatures() {
+        return keys != null;
+    }
+
+    /** Why a command is not believed. */
+    static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final DeadLetter.Reason reason;
+
+        Refused(DeadLetter.Reason reason, String message) {
+            super(message);
+            this.reason = reason;
+        }
+
+        DeadLetter.Reason reason() {
+            return reason;
+        }
+    }
+
+    /**
+     * The command to apply: {@code control} itself, or with its issuer replaced by the name of the
+     * trusted key that signed it.
+     *
+     * @param recordTimestamp the control record's timestamp, epoch milliseconds
+     * @throws Refused when it is unsigned, wrongly signed or too old
+     */
+    ModelControl check(ModelControl control, long recordTimestamp) throws Refused {
+        ModelControl believed = control;
+        if (keys != null) {
+            try {
+                String signer =
+                        keys.verify(
+                                control.signedContent(),
+                                control.keyId(),
+                                control.signature(),
+                                "command " + control.commandId());
+                believed = control.withIssuer(signer);
+            } catch (TrustedKeys.UntrustedException e) {
+                throw new Refused(
+                        e.problem() == TrustedKeys.Problem.UNSIGNED
+                                ? DeadLetter.Reason.COMMAND_UNSIGNED
+                                : DeadLetter.Reason.COMMAND_BAD_SIGNATURE,
+                        e.getMessage());
+            }
+        }
+        if (maxAgeMs > 0) {
+            if (control.issuedAt() == null) {
+                throw new Refused(
+                        DeadLetter.Reason.COMMAND_EXPIRED,
+                        "command has no issuedAt, and control.max-age-ms asks for one");
+            }
+            long age = recordTimestamp - control.issuedAt();
+            if (age > maxAgeMs || age < -maxAgeMs) {
+                throw new Refused(
+                        DeadLetter.Reason.COMMAND_EXPIRED,
+                        "command was issued "
+                                + age
+                                + " ms before it reached the topic; control.max-age-ms is "
+                                + maxAgeMs);
+            }
+        }
+        return believed;
+    }
+}
