@@ -2,6 +2,8 @@ package io.sentiflow.cli;
 
 import io.sentiflow.console.ConsoleServer;
 import io.sentiflow.console.ConsoleSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -51,17 +53,62 @@ public final class ConsoleCommand implements Callable<Integer> {
                     "How long a classification waits for the job (default: ${DEFAULT-VALUE}).")
     long answerTimeoutMs;
 
+    @Option(
+            names = "--bind",
+            defaultValue = ConsoleSettings.LOOPBACK,
+            description =
+                    "Address to listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for"
+                            + " every interface — then set a token).")
+    String bind;
+
+    @Option(
+            names = "--token-file",
+            paramLabel = "FILE",
+            description =
+                    "Require `Authorization: Bearer <token>` on the API and the event stream, the"
+                            + " token being this file's first line (at least 16 characters);"
+                            + " or set $SENTIFLOW_CONSOLE_TOKEN.")
+    Path tokenFile;
+
+    /** The token: the file's first line, else the environment variable, else none. */
+    String token() throws java.io.IOException {
+        if (tokenFile != null) {
+            if (Files.size(tokenFile) > 4096) {
+                throw new picocli.CommandLine.ParameterException(
+                        new picocli.CommandLine(this), tokenFile + " is too large for a token");
+            }
+            return Files.readAllLines(tokenFile).stream().findFirst().map(String::strip).orElse("");
+        }
+        String fromEnv = System.getenv("SENTIFLOW_CONSOLE_TOKEN");
+        return fromEnv == null || fromEnv.isBlank() ? null : fromEnv.strip();
+    }
+
     @Override
     public Integer call() throws Exception {
+        String token = token();
         ConsoleSettings settings =
                 ConsoleSettings.defaults(kafka.bootstrapServers, port)
                         .withClientProperties(kafka.clientProperties())
                         .withTopics(reviewsTopic, sentimentsTopic, healthTopic)
-                        .withAnswerTimeout(Duration.ofMillis(answerTimeoutMs));
+                        .withAnswerTimeout(Duration.ofMillis(answerTimeoutMs))
+                        .withBind(bind)
+                        .withToken(token);
+        if (token == null && !java.net.InetAddress.getByName(bind).isLoopbackAddress()) {
+            System.err.println(
+                    "warning: the console listens on "
+                            + bind
+                            + " without a token: anyone who reaches it can send reviews");
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         try (ConsoleServer console = ConsoleServer.start(settings)) {
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
-            System.out.println("Sentiflow console: " + console.address() + "  (Ctrl-C stops it)");
+            System.out.println(
+                    "Sentiflow console: "
+                            + console.address()
+                            + " on "
+                            + bind
+                            + (token == null ? "" : ", token required")
+                            + "  (Ctrl-C stops it)");
             stopped.await();
         }
         return 0;

@@ -57,6 +57,7 @@ class ConsoleEndToEndTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static EmbeddedKafka kafka;
+    private static StreamingFixture live;
     private static JobClient job;
     private static ConsoleServer console;
     private static String positive;
@@ -66,7 +67,7 @@ class ConsoleEndToEndTest {
     @BeforeAll
     static void startTheJobAndTheConsole() throws Exception {
         kafka = EmbeddedKafka.start();
-        StreamingFixture live = new StreamingFixture(kafka, "live");
+        live = new StreamingFixture(kafka, "live");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         job =
@@ -254,6 +255,181 @@ class ConsoleEndToEndTest {
         assertThat(browser.findElement(By.id("result")).getAttribute("data-label"))
                 .isEqualTo(label);
         assertThat(browser.findElement(By.id("result-label")).getText()).isEqualTo(label);
+    }
+
+    private static final String TOKEN = "a-test-token-of-32-characters-xx";
+
+    private static HttpResponse<String> request(
+            ConsoleServer server, String method, String path, String body, String... headers)
+            throws Exception {
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(server.address().resolve(path))
+                        .timeout(Duration.ofSeconds(30))
+                        .method(
+                                method,
+                                body == null
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            builder.headers(headers);
+        }
+        return HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A raw request, for headers the JDK's client will not set (Host). */
+    private static String raw(ConsoleServer server, String request) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream()
+                    .write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return new String(
+                    socket.getInputStream().readNBytes(4096),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void aConsoleShouldBeClosedByDefaultAndToEveryoneWithoutItsToken() throws Exception {
+        ConsoleSettings settings =
+                settings(live, Duration.ofSeconds(5)).withToken(TOKEN).withLimits(4, 2);
+        assertThat(settings.bind()).isEqualTo("127.0.0.1");
+        assertThat(settings.toString()).doesNotContain(TOKEN);
+        try (ConsoleServer closed = ConsoleServer.start(settings)) {
+            assertThat(closed.listening().getAddress().isLoopbackAddress()).isTrue();
+            String json = "application/json";
+            String body = review("a fine film");
+            // No token, a wrong one, another scheme: 401 on the API and the event stream.
+            assertThat(
+                            request(closed, "POST", "/api/reviews", body, "Content-Type", json)
+                                    .statusCode())
+                    .isEqualTo(401);
+            assertThat(
+                            request(
+                                            closed,
+                                            "POST",
+                                            "/api/reviews",
+                                            body,
+                                            "Content-Type",
+                                            json,
+                                            "Authorization",
+                                            "Bearer " + TOKEN.substring(1) + "y")
+                                    .statusCode())
+                    .isEqualTo(401);
+            HttpResponse<String> events =
+                    request(closed, "GET", "/api/events", null, "Authorization", "Basic " + TOKEN);
+            assertThat(events.statusCode()).isEqualTo(401);
+            assertThat(events.headers().firstValue("WWW-Authenticate"))
+                    .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+            String bearer = "Bearer " + TOKEN;
+            // With the token: not JSON, a cross-site origin, then a proper request.
+            assertThat(
+                            request(
+                                            closed,
+                                            "POST",
+                                            "/api/reviews",
+                                            body,
+                                            "Authorization",
+                                            bearer,
+                                            "Content-Type",
+                                            "text/plain")
+                                    .statusCode())
+                    .isEqualTo(415);
+            assertThat(
+                            request(
+                                            closed,
+                                            "POST",
+                                            "/api/reviews",
+                                            body,
+                                            "Authorization",
+                                            bearer,
+                                            "Content-Type",
+                                            json,
+                                            "Origin",
+                                            "http://evil.example")
+                                    .statusCode())
+                    .isEqualTo(403);
+            HttpResponse<String> answered =
+                    request(
+                            closed,
+                            "POST",
+                            "/api/reviews",
+                            review(positive),
+                            "Authorization",
+                            bearer,
+                            "Content-Type",
+                            json,
+                            "Origin",
+                            "http://localhost:" + closed.port());
+            assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+            assertThat(Json.mapper().readTree(answered.body()).path("label").asText())
+                    .isEqualTo("positive");
+            // Bad JSON: a clear error that quotes nothing of the input.
+            HttpResponse<String> bad =
+                    request(
+                            closed,
+                            "POST",
+                            "/api/reviews",
+                            "{\"text\": secret-words",
+                            "Authorization",
+                            bearer,
+                            "Content-Type",
+                            json);
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(bad.body()).doesNotContain("secret");
+
+            // The page is served with a policy that lets only its own script run.
+            HttpResponse<String> page = request(closed, "GET", "/", null);
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("Content-Security-Policy"))
+                    .hasValueSatisfying(
+                            v ->
+                                    assertThat(v)
+                                            .contains("script-src 'sha256-")
+                                            .contains("frame-ancestors 'none'"));
+            assertThat(page.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+
+            // DNS rebinding: a loopback console answers to loopback names only.
+            assertThat(
+                            raw(
+                                    closed,
+                                    "GET /healthz HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"))
+                    .startsWith("HTTP/1.1 403");
+            assertThat(
+                            raw(
+                                    closed,
+                                    "GET /healthz HTTP/1.1\r\nHost: localhost:"
+                                            + closed.port()
+                                            + "\r\nConnection: close\r\n\r\n"))
+                    .startsWith("HTTP/1.1 200");
+
+            // Event-stream clients are capped (2 here); the third is told to come back later.
+            List<java.util.concurrent.CompletableFuture<HttpResponse<java.io.InputStream>>>
+                    streams = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                streams.add(
+                        HTTP.sendAsync(
+                                HttpRequest.newBuilder(closed.address().resolve("/api/events"))
+                                        .header("Authorization", bearer)
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofInputStream()));
+            }
+            for (var stream : streams) {
+                assertThat(stream.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+            assertThat(
+                            request(closed, "GET", "/api/events", null, "Authorization", bearer)
+                                    .statusCode())
+                    .isEqualTo(503);
+            for (var stream : streams) {
+                stream.get().body().close();
+            }
+
+            // Health turns 503 once the topic feed has stopped.
+            assertThat(request(closed, "GET", "/healthz", null).statusCode()).isEqualTo(200);
+            closed.feed().close();
+            assertThat(request(closed, "GET", "/healthz", null).statusCode()).isEqualTo(503);
+        }
     }
 
     private static WebDriver chromium(Path profile) {

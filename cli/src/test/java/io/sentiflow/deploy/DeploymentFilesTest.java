@@ -173,6 +173,42 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void composeShouldPublishNothingBeyondThisMachineAndHaveNoDefaultPassword() throws IOException {
+        JsonNode services = yaml("docker-compose.yml").path("services");
+        int published = 0;
+        for (var it = services.fields(); it.hasNext(); ) {
+            var service = it.next();
+            for (JsonNode port : service.getValue().path("ports")) {
+                published++;
+                assertThat(port.asText())
+                        .as("a port of compose service %s", service.getKey())
+                        .startsWith("127.0.0.1:");
+            }
+        }
+        assertThat(published).as("ports published").isGreaterThanOrEqualTo(4);
+        // Flink's REST API takes jars, which run code: only the override publishes it.
+        assertThat(services.path("jobmanager").path("ports").isMissingNode()).isTrue();
+        assertThat(
+                        yaml("docker-compose.flink-ui.yml")
+                                .path("services")
+                                .path("jobmanager")
+                                .path("ports")
+                                .get(0)
+                                .asText())
+                .isEqualTo("127.0.0.1:8081:8081");
+        assertThat(
+                        services.path("grafana")
+                                .path("environment")
+                                .path("GF_SECURITY_ADMIN_PASSWORD")
+                                .asText())
+                .as("no default password: compose stops when .env does not set one")
+                .startsWith("${GRAFANA_ADMIN_PASSWORD:?");
+        List<String> console = new ArrayList<>();
+        services.path("console").path("command").forEach(n -> console.add(n.asText()));
+        assertThat(console).containsSequence("--bind", "0.0.0.0");
+    }
+
+    @Test
     void composeShouldSubmitTheJobWithRealKeysOnTheTopicsItCreates() throws IOException {
         JsonNode services = yaml("docker-compose.yml").path("services");
         assertThat(services.fieldNames())
@@ -306,6 +342,28 @@ class DeploymentFilesTest {
                 assertThat(topic.path("partitions").asInt()).as(spec.name()).isEqualTo(1);
             }
         }
+
+        // Closed by default: no root, the Kafka secret on the JobManager too (it runs main() and
+        // the source enumerator), signatures required, no secret among the arguments.
+        JsonNode common = deployment.at("/spec/podTemplate/spec");
+        assertThat(common.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
+        assertThat(common.at("/containers/0/securityContext/allowPrivilegeEscalation").isBoolean())
+                .isTrue();
+        assertThat(common.at("/containers/0/securityContext/allowPrivilegeEscalation").asBoolean())
+                .isFalse();
+        List<String> mounts = new ArrayList<>();
+        common.at("/containers/0/volumeMounts")
+                .forEach(m -> mounts.add(m.path("mountPath").asText()));
+        assertThat(mounts).contains("/opt/sentiflow/kafka", "/opt/sentiflow/trusted-keys");
+        assertThat(job.get("config")).startsWith("/opt/sentiflow/kafka/");
+        assertThat(job.get(JobConfig.REGISTRY_TRUSTED_KEYS))
+                .isEqualTo("/opt/sentiflow/trusted-keys");
+        assertThat(job.get(JobConfig.CONTROL_TRUSTED_KEYS))
+                .isEqualTo("/opt/sentiflow/trusted-keys");
+        assertThat(String.join(" ", args).toLowerCase(java.util.Locale.ROOT))
+                .doesNotContain("password", "jaas", "secret");
+        assertThat(yaml("deploy/k8s/trusted-keys.yaml").path("metadata").path("name").asText())
+                .isEqualTo(common.findValue("configMap").path("name").asText());
 
         JsonNode secret = yaml("deploy/k8s/kafka-secret.yaml");
         String properties = secret.path("stringData").path("job.properties").asText();

@@ -21,7 +21,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -42,14 +41,43 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       model version and latency; 400 for bad JSON or empty text; 413 for text over the limit; 504
  *       when the job does not answer in time; 503 when Kafka refuses the review.
  *   <li>{@code GET /api/events} — server-sent events {@code sentiment} and {@code health}.
- *   <li>{@code GET /healthz} — 200 while the console runs.
+ *   <li>{@code GET /healthz} — 200 while the console runs and its topic feed reads; 503 once the
+ *       feed has stopped.
  * </ul>
  *
- * <p>Review text is never logged.
+ * <p>Closed by default: it binds {@code 127.0.0.1} unless told otherwise; with a token, {@code
+ * /api/*} requires {@code Authorization: Bearer <token>} (compared in constant time); a POST must
+ * be {@code application/json} and, when it carries an {@code Origin}, come from the console's own
+ * origin (no cross-site requests); on the loopback address the {@code Host} must be a loopback name
+ * (no DNS rebinding). Worker threads, queued requests and event-stream clients are bounded, a
+ * request must arrive within {@value #MAX_REQUEST_SECONDS} s, error bodies hold no exception text,
+ * and every response carries a content security policy, {@code nosniff} and {@code frame-ancestors
+ * 'none'}. Review text is never logged.
  */
 public final class ConsoleServer implements AutoCloseable {
     private static final byte[] PAGE = resource("/sentiflow/console/index.html");
     private static final long HEARTBEAT_MS = 10_000;
+
+    /** The longest a client may take to send a request's headers and body. */
+    static final int MAX_REQUEST_SECONDS = 30;
+
+    /** Requests waiting for a worker; more are refused by closing their connection. */
+    static final int MAX_QUEUED_REQUESTS = 256;
+
+    static {
+        // Read once by the JDK's HTTP server: a slow client cannot hold a worker forever.
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty(
+                    "sun.net.httpserver.maxReqTime", String.valueOf(MAX_REQUEST_SECONDS));
+        }
+    }
+
+    /** The page's one inline script is allowed by its hash; nothing else may run. */
+    private static final String CONTENT_SECURITY_POLICY =
+            "default-src 'none'; script-src '"
+                    + inlineScriptHash()
+                    + "'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:;"
+                    + " base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private final ConsoleSettings settings;
     private final EventHub hub = new EventHub();
@@ -57,12 +85,18 @@ public final class ConsoleServer implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final HttpServer server;
     private final ExecutorService executor;
+    private final java.util.concurrent.atomic.AtomicInteger eventClients =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private final byte[] token;
     private volatile boolean closing;
 
     private ConsoleServer(ConsoleSettings settings) throws IOException {
         this.settings = settings;
         // The port first: when it is taken, nothing else has been opened yet.
-        this.server = HttpServer.create(new InetSocketAddress(settings.port()), 64);
+        this.server =
+                HttpServer.create(new InetSocketAddress(settings.bind(), settings.port()), 64);
+        this.token =
+                settings.token() == null ? null : settings.token().getBytes(StandardCharsets.UTF_8);
         this.feed = new TopicFeed(settings, hub);
         Properties props = new Properties();
         props.putAll(settings.clientProperties());
@@ -75,17 +109,22 @@ public final class ConsoleServer implements AutoCloseable {
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         this.producer = new KafkaProducer<>(props);
         this.executor =
-                Executors.newCachedThreadPool(
+                new java.util.concurrent.ThreadPoolExecutor(
+                        settings.threads(),
+                        settings.threads(),
+                        60,
+                        TimeUnit.SECONDS,
+                        new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED_REQUESTS),
                         runnable -> {
                             Thread thread = new Thread(runnable, "sentiflow-console-http");
                             thread.setDaemon(true);
                             return thread;
                         });
         server.setExecutor(executor);
-        server.createContext("/", this::page);
-        server.createContext("/api/reviews", this::classify);
-        server.createContext("/api/events", this::events);
-        server.createContext("/healthz", exchange -> send(exchange, 200, Map.of("status", "ok")));
+        server.createContext("/", guarded(false, this::page));
+        server.createContext("/api/reviews", guarded(true, this::classify));
+        server.createContext("/api/events", guarded(true, this::events));
+        server.createContext("/healthz", guarded(false, this::health));
     }
 
     /** Starts the console: connects to Kafka, then serves. */
@@ -106,9 +145,99 @@ public final class ConsoleServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** The address and port it listens on. */
+    public InetSocketAddress listening() {
+        return server.getAddress();
+    }
+
+    /** The feed of the job's topics; for tests that stop it. */
+    TopicFeed feed() {
+        return feed;
+    }
+
     /** {@code http://localhost:<port>/}. */
     public URI address() {
         return URI.create("http://localhost:" + port() + "/");
+    }
+
+    /** A handler behind the checks every request passes: host, token, content type, origin. */
+    private com.sun.net.httpserver.HttpHandler guarded(
+            boolean api, com.sun.net.httpserver.HttpHandler handler) {
+        return exchange -> {
+            var headers = exchange.getResponseHeaders();
+            headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+            headers.set("X-Content-Type-Options", "nosniff");
+            headers.set("X-Frame-Options", "DENY");
+            headers.set("Referrer-Policy", "no-referrer");
+            String refusal = refusal(exchange, api);
+            if (refusal != null) {
+                try (exchange) {
+                    int status = Integer.parseInt(refusal.substring(0, 3));
+                    if (status == 401) {
+                        headers.set("WWW-Authenticate", "Bearer realm=\"sentiflow\"");
+                    }
+                    send(exchange, status, Map.of("error", refusal.substring(4)));
+                }
+                return;
+            }
+            handler.handle(exchange);
+        };
+    }
+
+    /** Why a request is refused, as "STATUS message", or null when it may go on. */
+    private String refusal(HttpExchange exchange, boolean api) {
+        var request = exchange.getRequestHeaders();
+        String host = request.getFirst("Host");
+        if (exchange.getLocalAddress().getAddress().isLoopbackAddress() && !loopbackHost(host)) {
+            return "403 this console answers to localhost only";
+        }
+        if (api && token != null && !bearerMatches(request.getFirst("Authorization"))) {
+            return "401 a valid bearer token is required";
+        }
+        if (exchange.getRequestMethod().equals("POST")) {
+            String type = request.getFirst("Content-Type");
+            if (type == null
+                    || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+                return "415 send Content-Type: application/json";
+            }
+            String origin = request.getFirst("Origin");
+            if (origin != null && (host == null || !origin.equals("http://" + host))) {
+                return "403 cross-origin requests are refused";
+            }
+        }
+        return null;
+    }
+
+    /** localhost, 127.0.0.1 or [::1], with or without a port. */
+    static boolean loopbackHost(String host) {
+        if (host == null) {
+            return false;
+        }
+        String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1) : host;
+        int colon = name.startsWith("[") ? -1 : name.lastIndexOf(':');
+        if (colon >= 0) {
+            name = name.substring(0, colon);
+        }
+        name = name.toLowerCase(java.util.Locale.ROOT);
+        return name.equals("localhost") || name.equals("127.0.0.1") || name.equals("[::1]");
+    }
+
+    private boolean bearerMatches(String authorization) {
+        if (authorization == null || !authorization.startsWith("Bearer ")) {
+            return false;
+        }
+        byte[] given = authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8);
+        return java.security.MessageDigest.isEqual(given, token);
+    }
+
+    private void health(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (feed.alive()) {
+                send(exchange, 200, Map.of("status", "ok"));
+            } else {
+                send(exchange, 503, Map.of("status", "the topic feed has stopped"));
+            }
+        }
     }
 
     private void page(HttpExchange exchange) throws IOException {
@@ -145,10 +274,7 @@ public final class ConsoleServer implements AutoCloseable {
             try {
                 request = Json.mapper().readTree(body);
             } catch (JsonProcessingException e) {
-                send(
-                        exchange,
-                        400,
-                        Map.of("error", "the body is not JSON: " + e.getOriginalMessage()));
+                send(exchange, 400, Map.of("error", "the body is not JSON"));
                 return;
             }
             JsonNode text = request == null ? null : request.get("text");
@@ -200,10 +326,7 @@ public final class ConsoleServer implements AutoCloseable {
                     .get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             feed.forget(id);
-            send(
-                    exchange,
-                    503,
-                    Map.of("error", "Kafka did not take the review: " + e.getMessage()));
+            send(exchange, 503, Map.of("error", "Kafka did not take the review"));
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -241,6 +364,13 @@ public final class ConsoleServer implements AutoCloseable {
     }
 
     private void events(HttpExchange exchange) throws IOException {
+        if (eventClients.incrementAndGet() > settings.maxEventClients()) {
+            eventClients.decrementAndGet();
+            try (exchange) {
+                send(exchange, 503, Map.of("error", "too many event-stream clients"));
+            }
+            return;
+        }
         try (exchange) {
             exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
@@ -266,6 +396,26 @@ public final class ConsoleServer implements AutoCloseable {
             } finally {
                 hub.unsubscribe(queue);
             }
+        } finally {
+            eventClients.decrementAndGet();
+        }
+    }
+
+    private static String inlineScriptHash() {
+        String page = new String(PAGE, StandardCharsets.UTF_8);
+        int open = page.indexOf("<script>");
+        int close = page.indexOf("</script>");
+        if (open < 0 || close < open || page.indexOf("<script", open + 1) >= 0) {
+            throw new IllegalStateException("the console page must hold exactly one inline script");
+        }
+        String script = page.substring(open + "<script>".length(), close);
+        try {
+            byte[] digest =
+                    java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(script.getBytes(StandardCharsets.UTF_8));
+            return "sha256-" + java.util.Base64.getEncoder().encodeToString(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

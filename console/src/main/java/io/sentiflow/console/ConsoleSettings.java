@@ -15,6 +15,10 @@ import java.util.Properties;
  * @param answerTimeout how long {@code POST /api/reviews} waits for a sentiment
  * @param maxTextBytes the longest review text accepted, in UTF-8 bytes
  * @param healthHistory how far back the dashboard's charts start when the console starts
+ * @param bind the address to listen on; {@code 127.0.0.1} keeps the console to this machine
+ * @param token the bearer token the API and the event stream require; null: none
+ * @param threads HTTP worker threads (each event-stream client holds one)
+ * @param maxEventClients event-stream clients at once; more get 503
  */
 public record ConsoleSettings(
         String bootstrapServers,
@@ -25,9 +29,29 @@ public record ConsoleSettings(
         int port,
         Duration answerTimeout,
         int maxTextBytes,
-        Duration healthHistory) {
+        Duration healthHistory,
+        String bind,
+        String token,
+        int threads,
+        int maxEventClients) {
 
-    /** The job's default topics, a 5 s answer bound, 100 kB of text, 5 minutes of history. */
+    /** The loopback address the console binds unless told otherwise. */
+    public static final String LOOPBACK = "127.0.0.1";
+
+    public ConsoleSettings {
+        if (threads < 2 || maxEventClients < 1 || maxEventClients >= threads) {
+            throw new IllegalArgumentException(
+                    "the console needs at least one worker thread more than event-stream clients");
+        }
+        if (token != null && token.length() < 16) {
+            throw new IllegalArgumentException("a console token has at least 16 characters");
+        }
+    }
+
+    /**
+     * The job's default topics, a 5 s answer bound, 100 kB of text, 5 minutes of history, bound to
+     * the loopback address without a token, 16 worker threads and 8 event-stream clients.
+     */
     public static ConsoleSettings defaults(String bootstrapServers, int port) {
         return new ConsoleSettings(
                 bootstrapServers,
@@ -38,7 +62,11 @@ public record ConsoleSettings(
                 port,
                 Duration.ofSeconds(5),
                 100_000,
-                Duration.ofMinutes(5));
+                Duration.ofMinutes(5),
+                LOOPBACK,
+                null,
+                16,
+                8);
     }
 
     public ConsoleSettings withClientProperties(Properties properties) {
@@ -51,7 +79,11 @@ public record ConsoleSettings(
                 port,
                 answerTimeout,
                 maxTextBytes,
-                healthHistory);
+                healthHistory,
+                bind,
+                token,
+                threads,
+                maxEventClients);
     }
 
     public ConsoleSettings withTopics(String reviews, String sentiments, String health) {
@@ -64,7 +96,11 @@ public record ConsoleSettings(
                 port,
                 answerTimeout,
                 maxTextBytes,
-                healthHistory);
+                healthHistory,
+                bind,
+                token,
+                threads,
+                maxEventClients);
     }
 
     public ConsoleSettings withAnswerTimeout(Duration timeout) {
@@ -77,6 +113,78 @@ public record ConsoleSettings(
                 port,
                 timeout,
                 maxTextBytes,
-                healthHistory);
+                healthHistory,
+                bind,
+                token,
+                threads,
+                maxEventClients);
+    }
+
+    /** Listen on {@code address} (e.g. {@code 0.0.0.0} for every interface). */
+    public ConsoleSettings withBind(String address) {
+        return new ConsoleSettings(
+                bootstrapServers,
+                clientProperties,
+                reviewsTopic,
+                sentimentsTopic,
+                healthTopic,
+                port,
+                answerTimeout,
+                maxTextBytes,
+                healthHistory,
+                address,
+                token,
+                threads,
+                maxEventClients);
+    }
+
+    /** Require {@code Authorization: Bearer <token>} on the API and the event stream. */
+    public ConsoleSettings withToken(String bearer) {
+        return new ConsoleSettings(
+                bootstrapServers,
+                clientProperties,
+                reviewsTopic,
+                sentimentsTopic,
+                healthTopic,
+                port,
+                answerTimeout,
+                maxTextBytes,
+                healthHistory,
+                bind,
+                bearer,
+                threads,
+                maxEventClients);
+    }
+
+    /** {@code threads} workers, {@code maxEventClients} event-stream clients at most. */
+    public ConsoleSettings withLimits(int workers, int eventClients) {
+        return new ConsoleSettings(
+                bootstrapServers,
+                clientProperties,
+                reviewsTopic,
+                sentimentsTopic,
+                healthTopic,
+                port,
+                answerTimeout,
+                maxTextBytes,
+                healthHistory,
+                bind,
+                token,
+                workers,
+                eventClients);
+    }
+
+    /** Names no secret: neither the token nor the Kafka client properties (SASL passwords). */
+    @Override
+    public String toString() {
+        return "ConsoleSettings[bootstrapServers="
+                + bootstrapServers
+                + ", bind="
+                + bind
+                + ", port="
+                + port
+                + ", token="
+                + (token == null ? "none" : "set")
+                + "]";
     }
 }

@@ -68,6 +68,11 @@ final class TopicFeed implements AutoCloseable {
         return answer;
     }
 
+    /** Whether the feed still reads its topics. */
+    boolean alive() {
+        return thread.isAlive() && running;
+    }
+
     void forget(String reviewId) {
         waiting.remove(reviewId);
     }
