@@ -1,6 +1,7 @@
 package io.sentiflow.cli;
 
 import io.sentiflow.job.JobConfig;
+import io.sentiflow.job.KafkaAcls;
 import io.sentiflow.job.Topics;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -34,7 +35,11 @@ import picocli.CommandLine.Unmatched;
             "(--bootstrap.servers, --config job.properties, --topic.reviews ...), partitions,",
             "retention, compaction and record sizes from the list the job checks at start."
         },
-        subcommands = {TopicsCommand.Create.class, TopicsCommand.Describe.class})
+        subcommands = {
+            TopicsCommand.Create.class,
+            TopicsCommand.Describe.class,
+            TopicsCommand.Acls.class
+        })
 public final class TopicsCommand implements Runnable {
     private static final long TIMEOUT_SECONDS = 30;
 
@@ -116,6 +121,59 @@ public final class TopicsCommand implements Runnable {
             }
         }
         out.flush();
+    }
+
+    @Command(
+            name = "acls",
+            mixinStandardHelpOptions = true,
+            description = {
+                "The least ACLs a principal needs for its role, from the job's own topic names,",
+                "group and transactional id prefix: printed as kafka-acls.sh commands, or applied.",
+                "Roles: job (reads reviews, labels, commands; writes the four outputs), producer",
+                "(writes reviews and labels), dashboard (reads the outputs), operator (writes",
+                "model-control)."
+            })
+    static final class Acls implements Callable<Integer> {
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(
+                names = "--role",
+                required = true,
+                description = "job, producer, dashboard or operator.")
+        KafkaAcls.Role role;
+
+        @Option(
+                names = "--principal",
+                required = true,
+                description = "Whom they are for, e.g. User:sentiflow.")
+        String principal;
+
+        @Option(
+                names = "--apply",
+                description =
+                        "Create them with the Kafka admin API (as the --config credentials, which"
+                                + " need ALTER on the cluster) instead of printing them.")
+        boolean apply;
+
+        @Unmatched List<String> jobArgs = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            JobConfig config = JobConfig.fromArgs(jobArgs.toArray(String[]::new));
+            var acls = KafkaAcls.of(config, role, principal);
+            var out = spec.commandLine().getOut();
+            if (!apply) {
+                out.print(KafkaAcls.script(acls, config.bootstrapServers()));
+                out.flush();
+                return 0;
+            }
+            try (Admin admin = admin(config)) {
+                admin.createAcls(acls).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+            out.println("created " + acls.size() + " ACLs for " + principal + " as " + role);
+            out.flush();
+            return 0;
+        }
     }
 
     @Command(

@@ -191,4 +191,55 @@ class TopicsCommandTest {
         smaller.put(JobConfig.DEAD_LETTERS_MAX_VALUE_BYTES, "50000");
         SentimentJob.fromConfig(config.with(smaller));
     }
+
+    private static String acls(String role, String principal) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of("topics", "acls", "--role", role, "--principal", principal));
+        args.addAll(jobArgs("acl"));
+        java.io.StringWriter out = new java.io.StringWriter();
+        var line = Sentiflow.commandLine();
+        line.setOut(new java.io.PrintWriter(out));
+        assertThat(line.execute(args.toArray(String[]::new))).isZero();
+        return out.toString();
+    }
+
+    @Test
+    void aclsShouldGiveEachRoleExactlyWhatItNeedsFromTheJobsOwnNames() {
+        String job = acls("job", "User:sentiflow");
+        assertThat(job)
+                .contains("--allow-principal User:sentiflow --operation Read --topic acl-reviews")
+                .contains("--operation Read --topic acl-control")
+                .contains("--operation Write --topic acl-sentiments")
+                .contains(
+                        "--operation Write --transactional-id sentiflow --resource-pattern-type prefixed")
+                .contains("--operation Read --group sentiflow --resource-pattern-type prefixed")
+                .doesNotContain("--operation Write --topic acl-control")
+                .doesNotContain("--operation Write --topic acl-reviews");
+        String producer = acls("producer", "User:shop");
+        assertThat(producer)
+                .contains("--operation Write --topic acl-reviews")
+                .contains("--operation Write --topic acl-labels")
+                .doesNotContain("acl-control")
+                .doesNotContain("--operation Read");
+        assertThat(acls("operator", "User:ops"))
+                .contains("--operation Write --topic acl-control")
+                .doesNotContain("acl-reviews");
+        assertThat(acls("dashboard", "User:grafana"))
+                .contains("--operation Read --topic acl-health")
+                .doesNotContain("--operation Write");
+        assertThat(
+                        Sentiflow.commandLine()
+                                .execute(
+                                        "topics",
+                                        "acls",
+                                        "--role",
+                                        "job",
+                                        "--principal",
+                                        "sentiflow",
+                                        "--model.path",
+                                        "x"))
+                .as("a principal without its type is refused")
+                .isNotZero();
+    }
 }

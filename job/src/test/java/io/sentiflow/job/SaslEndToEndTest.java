@@ -50,13 +50,17 @@ class SaslEndToEndTest {
                             .build());
 
     @Test
-    void theJobShouldScoreOverSaslWithCredentialsFromAFileAndNeverLogThePassword(@TempDir Path dir)
-            throws Exception {
+    void theJobShouldScoreOverSaslAsALeastPrivilegePrincipalAndNeverLogThePassword(
+            @TempDir Path dir) throws Exception {
         Map<String, String> users = new LinkedHashMap<>();
         users.put("admin", "admin-only-pw");
         users.put("sentiflow", PASSWORD);
+        users.put("producer", "producer-pw");
+        users.put("operator", "operator-pw");
+        users.put("nobody", "nobody-pw");
         List<String> logLines = new CopyOnWriteArrayList<>();
-        try (EmbeddedKafka kafka = EmbeddedKafka.startWithSaslPlain(users, List.of("sentiflow"));
+        // Only the admin is a super user: the job runs with exactly the ACLs KafkaAcls gives it.
+        try (EmbeddedKafka kafka = EmbeddedKafka.startWithSaslPlain(users, List.of());
                 LogCapture capture = new LogCapture(logLines)) {
             kafka.createTopics(
                     2,
@@ -69,11 +73,54 @@ class SaslEndToEndTest {
                             "review-samples",
                             "model-control"));
             assertClientsWithoutTheRightCredentialsAreRefused(kafka.bootstrapServers());
+            JobConfig names =
+                    JobConfig.fromArgs(
+                            "--bootstrap.servers", kafka.bootstrapServers(),
+                            "--model.path", TestModel.directory().toString());
+            Properties admin = EmbeddedKafka.saslClient("admin", "admin-only-pw");
+            admin.put("bootstrap.servers", kafka.bootstrapServers());
+            try (Admin acls = Admin.create(admin)) {
+                acls.createAcls(KafkaAcls.of(names, KafkaAcls.Role.JOB, "User:sentiflow"))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
+                acls.createAcls(KafkaAcls.of(names, KafkaAcls.Role.PRODUCER, "User:producer"))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
+                acls.createAcls(KafkaAcls.of(names, KafkaAcls.Role.OPERATOR, "User:operator"))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
+            }
+            // A producer, and the job itself, may not write routing commands; an operator may.
+            assertWriteRefused(
+                    kafka.bootstrapServers(), "producer", "producer-pw", "model-control");
+            assertWriteRefused(kafka.bootstrapServers(), "sentiflow", PASSWORD, "model-control");
+            assertWriteRefused(kafka.bootstrapServers(), "producer", "producer-pw", "sentiments");
+            assertWriteRefused(kafka.bootstrapServers(), "nobody", "nobody-pw", "reviews");
+            try (KafkaProducer<byte[], byte[]> operator =
+                    KafkaClients.producer(
+                            kafka.bootstrapServers(),
+                            EmbeddedKafka.saslClient("operator", "operator-pw"))) {
+                operator.send(
+                                new ProducerRecord<>(
+                                        "model-control",
+                                        "routing".getBytes(StandardCharsets.UTF_8),
+                                        Json.toBytes(
+                                                new io.sentiflow.schemas.ModelControl(
+                                                        "acl-test",
+                                                        io.sentiflow.schemas.ModelControl.Action
+                                                                .CLEAR_SHADOW,
+                                                        null,
+                                                        null,
+                                                        "operator",
+                                                        System.currentTimeMillis()))))
+                        .get(30, TimeUnit.SECONDS);
+            }
 
             Properties credentials = EmbeddedKafka.saslClient("sentiflow", PASSWORD);
+            Properties producerCredentials = EmbeddedKafka.saslClient("producer", "producer-pw");
             List<LabeledText> reviews = TestModel.imdb().sample("test", 100, 77);
             try (KafkaProducer<byte[], byte[]> producer =
-                    KafkaClients.producer(kafka.bootstrapServers(), credentials)) {
+                    KafkaClients.producer(kafka.bootstrapServers(), producerCredentials)) {
                 for (int i = 0; i < reviews.size(); i++) {
                     String id = "sasl-" + i;
                     producer.send(
@@ -106,7 +153,7 @@ class SaslEndToEndTest {
             var sentiments =
                     KafkaClients.readUntil(
                             kafka.bootstrapServers(),
-                            credentials,
+                            EmbeddedKafka.saslClient("admin", "admin-only-pw"),
                             "sentiments",
                             r -> r.size() >= reviews.size(),
                             Duration.ofSeconds(60));
@@ -122,8 +169,9 @@ class SaslEndToEndTest {
         anonymous.put("default.api.timeout.ms", "4000");
         anonymous.put("request.timeout.ms", "2000");
         try (Admin admin = Admin.create(anonymous)) {
+            // A client that does not authenticate is never answered on a SASL listener.
             assertThatThrownBy(() -> admin.listTopics().names().get(10, TimeUnit.SECONDS))
-                    .isNotNull();
+                    .hasRootCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
         }
         Properties wrong = EmbeddedKafka.saslClient("sentiflow", "not-the-password");
         wrong.put("bootstrap.servers", bootstrap);
@@ -133,6 +181,30 @@ class SaslEndToEndTest {
             assertThatThrownBy(() -> admin.listTopics().names().get(10, TimeUnit.SECONDS))
                     .hasRootCauseInstanceOf(
                             org.apache.kafka.common.errors.SaslAuthenticationException.class);
+        }
+    }
+
+    /** An authenticated {@code user} may not write {@code topic}: authorization, not a timeout. */
+    private static void assertWriteRefused(
+            String bootstrap, String user, String password, String topic) {
+        Properties props = EmbeddedKafka.saslClient(user, password);
+        props.put("max.block.ms", "10000");
+        props.put("delivery.timeout.ms", "15000");
+        props.put("request.timeout.ms", "10000");
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, props)) {
+            assertThatThrownBy(
+                            () ->
+                                    producer.send(
+                                                    new ProducerRecord<>(
+                                                            topic,
+                                                            "routing"
+                                                                    .getBytes(
+                                                                            StandardCharsets.UTF_8),
+                                                            "{}".getBytes(StandardCharsets.UTF_8)))
+                                            .get(30, TimeUnit.SECONDS))
+                    .as("%s writing %s", user, topic)
+                    .hasRootCauseInstanceOf(
+                            org.apache.kafka.common.errors.TopicAuthorizationException.class);
         }
     }
 
