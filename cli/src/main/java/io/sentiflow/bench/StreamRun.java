@@ -276,6 +276,7 @@ final class StreamRun {
         values.put(JobConfig.TOPIC_LABELS, name + "-labels");
         values.put(JobConfig.TOPIC_SAMPLES, name + "-samples");
         values.put(JobConfig.TOPIC_CONTROL, name + "-control");
+        values.put(JobConfig.TOPIC_ROUTING, name + "-routing");
         values.put(JobConfig.GROUP_ID, name);
         values.put(JobConfig.DELIVERY, "at-least-once");
         values.put(JobConfig.CHECKPOINT_INTERVAL_MS, "10000");
@@ -287,7 +288,8 @@ final class StreamRun {
                         values.get(JobConfig.TOPIC_HEALTH),
                         values.get(JobConfig.TOPIC_LABELS),
                         values.get(JobConfig.TOPIC_SAMPLES),
-                        values.get(JobConfig.TOPIC_CONTROL)));
+                        values.get(JobConfig.TOPIC_CONTROL),
+                        values.get(JobConfig.TOPIC_ROUTING)));
         return values;
     }
 

@@ -68,7 +68,8 @@ class TopicsCommandTest {
                         JobConfig.TOPIC_HEALTH, prefix + "-health",
                         JobConfig.TOPIC_LABELS, prefix + "-labels",
                         JobConfig.TOPIC_SAMPLES, prefix + "-samples",
-                        JobConfig.TOPIC_CONTROL, prefix + "-control");
+                        JobConfig.TOPIC_CONTROL, prefix + "-control",
+                        JobConfig.TOPIC_ROUTING, prefix + "-routing");
         topics.forEach((key, value) -> args.addAll(List.of("--" + key, value)));
         args.addAll(List.of("--" + JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers()));
         return args;

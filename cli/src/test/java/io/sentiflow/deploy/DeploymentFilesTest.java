@@ -151,7 +151,8 @@ class DeploymentFilesTest {
                 args.getOrDefault(JobConfig.TOPIC_HEALTH, defaults.healthTopic()),
                 args.getOrDefault(JobConfig.TOPIC_LABELS, defaults.labelsTopic()),
                 args.getOrDefault(JobConfig.TOPIC_SAMPLES, defaults.samplesTopic()),
-                args.getOrDefault(JobConfig.TOPIC_CONTROL, defaults.controlTopic()));
+                args.getOrDefault(JobConfig.TOPIC_CONTROL, defaults.controlTopic()),
+                args.getOrDefault(JobConfig.TOPIC_ROUTING, defaults.routingTopic()));
     }
 
     private static void assertFlinkKeys(Iterable<String> keys, String where) {
@@ -288,6 +289,9 @@ class DeploymentFilesTest {
             assertFlinkKeys(keys, file);
         }
         String dockerfile = Files.readString(ROOT.resolve("deploy/Dockerfile"));
+        // The CLI image (producer, console, model-init) does not run as root.
+        String cliStage = dockerfile.substring(dockerfile.indexOf(" AS cli"));
+        assertThat(cliStage).containsPattern("(?m)^USER [1-9][0-9]*$");
         for (String line : dockerfile.lines().filter(l -> l.startsWith("FROM ")).toList()) {
             String image = line.split("\\s+")[1];
             assertThat(image).as(line).matches("[^:]+:[^:]*\\d[^:]*");

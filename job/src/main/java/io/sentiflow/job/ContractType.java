@@ -30,6 +30,8 @@ public final class ContractType<T> extends TypeInformation<T> {
             new ContractType<>(ReviewSample.class);
     public static final ContractType<ModelHealth> MODEL_HEALTH =
             new ContractType<>(ModelHealth.class);
+    public static final ContractType<io.sentiflow.schemas.ModelRouting> MODEL_ROUTING =
+            new ContractType<>(io.sentiflow.schemas.ModelRouting.class);
 
     private final Class<T> type;
 

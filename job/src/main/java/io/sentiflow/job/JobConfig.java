@@ -45,6 +45,8 @@ public final class JobConfig implements Serializable {
     public static final String MODEL_MAX_LOADED = "model.max-loaded";
     public static final String REGISTRY_ROOT = "registry.root";
     public static final String TOPIC_CONTROL = "topic.control";
+    public static final String TOPIC_ROUTING = "topic.routing";
+    public static final String ROUTING_RESTORE = "routing.restore";
     public static final String DEVICE = "device";
     public static final String DEVICE_THREADS = "device.threads";
     public static final String BATCH_MAX_SIZE = "batch.max-size";
@@ -110,6 +112,8 @@ public final class JobConfig implements Serializable {
         d.put(MODEL_MAX_LOADED, "4");
         d.put(REGISTRY_ROOT, "");
         d.put(TOPIC_CONTROL, "model-control");
+        d.put(TOPIC_ROUTING, "model-routing");
+        d.put(ROUTING_RESTORE, "true");
         d.put(DEVICE, "auto");
         d.put(DEVICE_THREADS, "0");
         d.put(BATCH_MAX_SIZE, "64");
@@ -262,6 +266,7 @@ public final class JobConfig implements Serializable {
             oneOf(STARTING_OFFSETS, "earliest", "latest", "committed", "timestamp:<epoch-ms>");
         }
         oneOf(BOUNDED, "true", "false");
+        oneOf(ROUTING_RESTORE, "true", "false");
         positive(DEAD_LETTERS_MAX_VALUE_BYTES);
         positive(OUTPUT_MAX_RECORD_BYTES);
         positive(LABELS_MAX_BYTES);
@@ -519,6 +524,21 @@ public final class JobConfig implements Serializable {
 
     public String controlTopic() {
         return values.get(TOPIC_CONTROL);
+    }
+
+    /**
+     * The compacted topic where the job records the routing it applied ({@code model-routing.v1}).
+     */
+    public String routingTopic() {
+        return values.get(TOPIC_ROUTING);
+    }
+
+    /**
+     * Whether a fresh start (no checkpoint or savepoint) restores the routing last recorded on
+     * {@link #routingTopic()} and reads only the commands after it.
+     */
+    public boolean routingRestore() {
+        return Boolean.parseBoolean(values.get(ROUTING_RESTORE));
     }
 
     private static String blankToNull(String value) {

@@ -61,6 +61,15 @@ public final class KafkaAcls {
                     topic(acls, principal, topic, AclOperation.WRITE, AclOperation.DESCRIBE);
                     topic(acls, principal, topic, AclOperation.DESCRIBE_CONFIGS);
                 }
+                // The routing topic: written after every command, read back at a fresh start.
+                topic(
+                        acls,
+                        principal,
+                        config.routingTopic(),
+                        AclOperation.READ,
+                        AclOperation.WRITE,
+                        AclOperation.DESCRIBE,
+                        AclOperation.DESCRIBE_CONFIGS);
                 allow(
                         acls,
                         principal,

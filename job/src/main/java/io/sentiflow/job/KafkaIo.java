@@ -38,7 +38,27 @@ public final class KafkaIo {
      * latest command at start) only when the job is.
      */
     public static KafkaSource<KafkaRecord> controlSource(JobConfig config) {
-        return source(config, config.controlTopic(), OffsetsInitializer.earliest());
+        return controlSource(config, null);
+    }
+
+    /**
+     * The control topic from its beginning, or — when {@code restored} holds a routing recorded on
+     * the routing topic — from the first command after the one it says was judged last.
+     */
+    public static KafkaSource<KafkaRecord> controlSource(
+            JobConfig config, io.sentiflow.schemas.ModelRouting restored) {
+        if (restored == null) {
+            return source(config, config.controlTopic(), OffsetsInitializer.earliest());
+        }
+        return source(
+                config,
+                config.controlTopic(),
+                OffsetsInitializer.offsets(
+                        java.util.Map.of(
+                                new org.apache.kafka.common.TopicPartition(
+                                        restored.controlTopic(), restored.controlPartition()),
+                                restored.controlOffset() + 1),
+                        OffsetResetStrategy.EARLIEST));
     }
 
     private static KafkaSource<KafkaRecord> source(
@@ -115,6 +135,19 @@ public final class KafkaIo {
                                 Json.toBytes(health));
         return sink(config, serializer, "model-health");
     }
+
+    public static KafkaSink<io.sentiflow.schemas.ModelRouting> routingSink(JobConfig config) {
+        KafkaRecordSerializationSchema<io.sentiflow.schemas.ModelRouting> serializer =
+                (routing, context, timestamp) ->
+                        new ProducerRecord<>(
+                                config.routingTopic(),
+                                ROUTING_KEY.getBytes(StandardCharsets.UTF_8),
+                                Json.toBytes(routing));
+        return sink(config, serializer, "model-routing");
+    }
+
+    /** The one key of the routing topic: compaction keeps its last record. */
+    public static final String ROUTING_KEY = "routing";
 
     private static <T> KafkaSink<T> sink(
             JobConfig config, KafkaRecordSerializationSchema<T> serializer, String name) {

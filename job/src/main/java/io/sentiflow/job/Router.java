@@ -57,6 +57,13 @@ final class Router implements AutoCloseable {
 
         /** A version left the device. */
         void unloaded(String version);
+
+        /**
+         * A control record was applied or refused: every record of {@code topic}/{@code partition}
+         * up to {@code position} now is, and {@code table} is the routing.
+         */
+        void judged(
+                RoutingTable table, String topic, int partition, long position, String commandId);
     }
 
     /** A control command waiting to apply, with the record it came in. */
@@ -75,7 +82,9 @@ final class Router implements AutoCloseable {
     private final ArrayDeque<Command> commands = new ArrayDeque<>();
     private final LinkedHashSet<String> applied = new LinkedHashSet<>();
     private RoutingTable table;
+    private final RoutingTable initial;
     private List<KafkaRecord> restored = new ArrayList<>();
+    private KafkaRecord lastSeen;
     private Device device;
     private MailboxExecutor mailbox;
     private ExecutorService loader;
@@ -88,7 +97,23 @@ final class Router implements AutoCloseable {
             int controlMaxBytes,
             int maxPending,
             Listener listener) {
+        this(catalog, trust, maxLoaded, controlMaxBytes, maxPending, listener, null);
+    }
+
+    /**
+     * @param initial the routing to start from when no state is restored (from the routing topic),
+     *     or null for the catalog's initial version alone
+     */
+    Router(
+            ModelCatalog catalog,
+            CommandTrust trust,
+            int maxLoaded,
+            int controlMaxBytes,
+            int maxPending,
+            Listener listener,
+            RoutingTable initial) {
         this.catalog = catalog;
+        this.initial = initial;
         this.trust = trust;
         this.maxLoaded = maxLoaded;
         this.controlMaxBytes = controlMaxBytes;
@@ -158,7 +183,7 @@ final class Router implements AutoCloseable {
                             return thread;
                         });
         if (table == null) {
-            table = RoutingTable.initial(catalog.initialVersion());
+            table = initial != null ? initial : RoutingTable.initial(catalog.initialVersion());
         }
         List<String> refused = new ArrayList<>();
         loadRoutedVersions(refused);
@@ -245,10 +270,36 @@ final class Router implements AutoCloseable {
         return loading != null || !commands.isEmpty();
     }
 
+    /** A refusal, dead-lettered, and the progress it makes through the control topic. */
+    private void refuse(
+            KafkaRecord record, ModelControl control, DeadLetter.Reason reason, String message) {
+        listener.refused(record, control, reason, message);
+        progress(control);
+    }
+
+    /**
+     * Tells the listener how far the control topic is judged: up to the record seen last, or just
+     * before the oldest command still waiting.
+     */
+    private void progress(ModelControl control) {
+        if (lastSeen == null) {
+            return;
+        }
+        KafkaRecord oldestWaiting = commands.isEmpty() ? null : commands.peek().source();
+        long position = oldestWaiting != null ? oldestWaiting.offset - 1 : lastSeen.offset;
+        listener.judged(
+                table,
+                lastSeen.topic,
+                lastSeen.partition,
+                position,
+                control == null ? null : control.commandId());
+    }
+
     /** Takes a record of the control topic: checked, queued, applied in turn. */
     void enqueue(KafkaRecord record) throws Exception {
+        lastSeen = record;
         if (record.value != null && record.value.length > controlMaxBytes) {
-            listener.refused(
+            refuse(
                     record,
                     null,
                     DeadLetter.Reason.RECORD_TOO_LARGE,
@@ -262,17 +313,17 @@ final class Router implements AutoCloseable {
         try {
             control = Json.modelControl(record.value);
         } catch (ContractViolation violation) {
-            listener.refused(record, null, violation.reason(), violation.getMessage());
+            refuse(record, null, violation.reason(), violation.getMessage());
             return;
         }
         try {
             control = trust.check(control, record.timestamp);
         } catch (CommandTrust.Refused refused) {
-            listener.refused(record, control, refused.reason(), refused.getMessage());
+            refuse(record, control, refused.reason(), refused.getMessage());
             return;
         }
         if (applied.contains(control.commandId()) || waiting(control.commandId())) {
-            listener.refused(
+            refuse(
                     record,
                     control,
                     DeadLetter.Reason.COMMAND_DUPLICATE,
@@ -280,7 +331,7 @@ final class Router implements AutoCloseable {
             return;
         }
         if (commands.size() >= maxPending) {
-            listener.refused(
+            refuse(
                     record,
                     control,
                     DeadLetter.Reason.COMMAND_NOT_APPLICABLE,
@@ -313,7 +364,7 @@ final class Router implements AutoCloseable {
                 table.check(control);
             } catch (RoutingTable.NotApplicable e) {
                 commands.poll();
-                listener.refused(
+                refuse(
                         head.source(),
                         control,
                         DeadLetter.Reason.COMMAND_NOT_APPLICABLE,
@@ -378,8 +429,7 @@ final class Router implements AutoCloseable {
                     cause instanceof RegistryException registry
                             ? reasonFor(registry)
                             : DeadLetter.Reason.MODEL_REFUSED;
-            listener.refused(
-                    head.source(), head.control(), reason, String.valueOf(cause.getMessage()));
+            refuse(head.source(), head.control(), reason, String.valueOf(cause.getMessage()));
         }
         startNextCommand();
     }
@@ -405,7 +455,7 @@ final class Router implements AutoCloseable {
         try {
             next = table.apply(command.control());
         } catch (RoutingTable.NotApplicable e) {
-            listener.refused(
+            refuse(
                     command.source(),
                     command.control(),
                     DeadLetter.Reason.COMMAND_NOT_APPLICABLE,
@@ -425,6 +475,7 @@ final class Router implements AutoCloseable {
         listener.event(
                 ModelEvent.Type.ROUTED, table.production(), control, control.action().wire());
         unloadUnrouted(control);
+        progress(control);
     }
 
     private void unloadUnrouted(ModelControl control) {

@@ -23,7 +23,9 @@ import java.util.zip.CRC32;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RoutingTable(
-        String production, List<String> previous, String canary, int canaryWeight, String shadow) {
+        String production, List<String> previous, String canary, int canaryWeight, String shadow)
+        implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private static final int HISTORY = 10;
 
     public RoutingTable {

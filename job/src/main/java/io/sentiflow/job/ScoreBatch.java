@@ -6,6 +6,7 @@ import io.sentiflow.model.Vocabulary;
 import io.sentiflow.schemas.DeadLetter;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.ModelControl;
+import io.sentiflow.schemas.ModelRouting;
 import io.sentiflow.schemas.Review;
 import io.sentiflow.schemas.ReviewSample;
 import io.sentiflow.schemas.Sentiment;
@@ -61,6 +62,13 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     /** Reviews scored within {@code sampleBand} of 0.5, and samples of drifted windows. */
     public static final OutputTag<ReviewSample> SAMPLES =
             new OutputTag<>("samples", ContractType.REVIEW_SAMPLE);
+
+    /**
+     * The routing after every control command applied or refused, with how far the control topic is
+     * judged (subtask 0 only): what a fresh start restores.
+     */
+    public static final OutputTag<ModelRouting> ROUTING =
+            new OutputTag<>("routing", ContractType.MODEL_ROUTING);
 
     /** Loads, unloads, refusals and routing changes, for model health. */
     public static final OutputTag<ModelEvent> MODEL_EVENTS = new OutputTag<>("model-events") {};
@@ -200,6 +208,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
 
     private final ModelCatalog catalog;
     private final Settings settings;
+    private final RoutingTable initialRouting;
 
     private transient String deviceName;
     private transient int subtask;
@@ -221,8 +230,17 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     private transient Histogram latencyMillis;
 
     public ScoreBatch(ModelCatalog catalog, Settings settings) {
+        this(catalog, settings, null);
+    }
+
+    /**
+     * @param initialRouting the routing to start from when no state is restored (what the routing
+     *     topic recorded last), or null to start from the catalog's initial version
+     */
+    public ScoreBatch(ModelCatalog catalog, Settings settings, RoutingTable initialRouting) {
         this.catalog = catalog;
         this.settings = settings;
+        this.initialRouting = initialRouting;
     }
 
     @Override
@@ -235,7 +253,8 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                         settings.maxLoaded(),
                         settings.controlMaxBytes(),
                         settings.controlMaxPending(),
-                        this);
+                        this,
+                        initialRouting);
         routingState = context.getOperatorStateStore().getBroadcastState(ROUTING_STATE);
         if (context.isRestored()) {
             router.restore(
@@ -602,6 +621,27 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     @Override
     public void unloaded(String version) {
         batcher.forget(version);
+    }
+
+    @Override
+    public void judged(
+            RoutingTable table, String topic, int partition, long position, String commandId) {
+        if (subtask == 0) {
+            output.collect(
+                    ROUTING,
+                    new StreamRecord<>(
+                            new ModelRouting(
+                                    table.production(),
+                                    table.previous(),
+                                    table.canary(),
+                                    table.canaryWeight(),
+                                    table.shadow(),
+                                    topic,
+                                    partition,
+                                    position,
+                                    commandId,
+                                    System.currentTimeMillis())));
+        }
     }
 
     /** The routing this subtask applies now; for tests. */

@@ -2,6 +2,7 @@ package io.sentiflow.job;
 
 import io.sentiflow.schemas.DeadLetter;
 import io.sentiflow.schemas.ModelHealth;
+import io.sentiflow.schemas.ModelRouting;
 import io.sentiflow.schemas.ReviewLabel;
 import io.sentiflow.schemas.ReviewSample;
 import io.sentiflow.schemas.Sentiment;
@@ -42,6 +43,8 @@ public final class SentimentJob {
     private final Sink<DeadLetter> deadLetters;
     private final Sink<ModelHealth> health;
     private final Sink<ReviewSample> samples;
+    private Sink<ModelRouting> routing;
+    private ModelRouting restoredRouting;
 
     public SentimentJob(
             JobConfig config,
@@ -69,15 +72,53 @@ public final class SentimentJob {
      */
     public static SentimentJob fromConfig(JobConfig config) {
         TopicCheck.requireTopics(config);
+        // A fresh start continues from the routing a previous run recorded (a restore from a
+        // checkpoint or savepoint keeps its own, and its source offsets, instead).
+        ModelRouting restored = config.routingRestore() ? RoutingLog.last(config) : null;
+        if (restored != null) {
+            LOG.info(
+                    "a fresh start continues from the routing recorded on {}: production {},"
+                            + " canary {}, shadow {}; commands after {}-{}@{} follow",
+                    config.routingTopic(),
+                    restored.production(),
+                    restored.canary(),
+                    restored.shadow(),
+                    restored.controlTopic(),
+                    restored.controlPartition(),
+                    restored.controlOffset());
+        }
         return new SentimentJob(
-                config,
-                KafkaIo.reviewSource(config),
-                KafkaIo.labelSource(config),
-                KafkaIo.controlSource(config),
-                KafkaIo.sentimentSink(config),
-                KafkaIo.deadLetterSink(config),
-                KafkaIo.healthSink(config),
-                KafkaIo.sampleSink(config));
+                        config,
+                        KafkaIo.reviewSource(config),
+                        KafkaIo.labelSource(config),
+                        KafkaIo.controlSource(config, restored),
+                        KafkaIo.sentimentSink(config),
+                        KafkaIo.deadLetterSink(config),
+                        KafkaIo.healthSink(config),
+                        KafkaIo.sampleSink(config))
+                .withRouting(KafkaIo.routingSink(config), restored);
+    }
+
+    /**
+     * Records every routing change on {@code sink}, and starts from {@code restored} (null: from
+     * the configured model) when no state is restored.
+     */
+    public SentimentJob withRouting(Sink<ModelRouting> sink, ModelRouting restored) {
+        this.routing = sink;
+        this.restoredRouting = restored;
+        return this;
+    }
+
+    private RoutingTable initialRouting() {
+        if (restoredRouting == null) {
+            return null;
+        }
+        return new RoutingTable(
+                restoredRouting.production(),
+                restoredRouting.previous(),
+                restoredRouting.canary(),
+                restoredRouting.canaryWeight(),
+                restoredRouting.shadow());
     }
 
     /** Says at start, once, what an unsigned setup trusts. */
@@ -145,8 +186,15 @@ public final class SentimentJob {
                         .transform(
                                 "ScoreBatch",
                                 ContractType.SENTIMENT,
-                                new ScoreBatch(catalog, scoring))
+                                new ScoreBatch(catalog, scoring, initialRouting()))
                         .uid("score-batch");
+        if (routing != null) {
+            scored.getSideOutput(ScoreBatch.ROUTING)
+                    .sinkTo(routing)
+                    .setParallelism(1)
+                    .uid("routing-sink")
+                    .name("model-routing");
+        }
         scored.sinkTo(sentiments).uid("sentiments-sink").name("sentiments");
         scored.getSideOutput(ScoreBatch.SAMPLES)
                 .sinkTo(samples)

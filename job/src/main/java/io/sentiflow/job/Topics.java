@@ -87,7 +87,15 @@ public final class Topics {
                                 "delete",
                                 "message.timestamp.type",
                                 "LogAppendTime"),
-                        false));
+                        false),
+                // The routing the job applied, one record per command judged, key "routing":
+                // compaction keeps the last one, which a fresh start restores.
+                new Spec(
+                        JobConfig.TOPIC_ROUTING,
+                        config.routingTopic(),
+                        1,
+                        settings(-1, "cleanup.policy", "compact"),
+                        true));
     }
 
     private static Map<String, String> settings(long retentionMs, String... pairs) {

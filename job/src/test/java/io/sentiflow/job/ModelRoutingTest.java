@@ -382,6 +382,25 @@ class ModelRoutingTest {
                     .filteredOn(l -> l.message().contains("no shadow to clear"))
                     .hasSize(99);
             assertThat(((ScoreBatch) harness.getOperator()).routing().production()).isEqualTo(V2);
+
+            // The recorded position never passes a command still waiting: while the deploy at
+            // offset 1 loads, refusals behind it leave the position at 0; once it has applied, the
+            // position follows every record judged, up to the last one (offset 151).
+            List<io.sentiflow.schemas.ModelRouting> routings =
+                    StreamSupport.stream(
+                                    harness.getSideOutput(ScoreBatch.ROUTING).spliterator(), false)
+                            .map(StreamRecord::getValue)
+                            .toList();
+            assertThat(routings).hasSize(152);
+            assertThat(routings.get(0).controlOffset()).isZero();
+            assertThat(routings)
+                    .filteredOn(r -> r.production().equals(V1))
+                    .allSatisfy(r -> assertThat(r.controlOffset()).isZero());
+            assertThat(routings.get(routings.size() - 1).controlOffset()).isEqualTo(151);
+            assertThat(routings.get(routings.size() - 1).production()).isEqualTo(V2);
+            assertThat(routings)
+                    .extracting(io.sentiflow.schemas.ModelRouting::controlOffset)
+                    .isSorted();
         }
     }
 

@@ -71,7 +71,8 @@ class SaslEndToEndTest {
                             "model-health",
                             "review-labels",
                             "review-samples",
-                            "model-control"));
+                            "model-control",
+                            "model-routing"));
             assertClientsWithoutTheRightCredentialsAreRefused(kafka.bootstrapServers());
             JobConfig names =
                     JobConfig.fromArgs(

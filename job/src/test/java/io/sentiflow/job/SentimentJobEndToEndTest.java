@@ -77,7 +77,8 @@ class SentimentJobEndToEndTest {
                         "model-health",
                         "review-labels",
                         "review-samples",
-                        "model-control"));
+                        "model-control",
+                        "model-routing"));
         List<LabeledText> reviews = TestModel.imdb().sample("test", REVIEWS, 21);
         malformed();
         moreMalformed();

@@ -31,6 +31,7 @@ public final class StreamingFixture {
     public final String labels;
     public final String samples;
     public final String control;
+    public final String routing;
 
     public StreamingFixture(KafkaBroker kafka, String name) throws java.io.IOException {
         this.kafka = kafka;
@@ -41,8 +42,10 @@ public final class StreamingFixture {
         this.labels = name + "-labels";
         this.samples = name + "-samples";
         this.control = name + "-control";
+        this.routing = name + "-routing";
         kafka.createTopics(
                 2, List.of(reviews, sentiments, deadLetters, health, labels, samples, control));
+        kafka.createTopics(1, List.of(routing));
     }
 
     /** The job on these topics, unbounded, exactly-once, with frequent checkpoints. */
@@ -68,6 +71,7 @@ public final class StreamingFixture {
         values.put(JobConfig.TOPIC_LABELS, labels);
         values.put(JobConfig.TOPIC_SAMPLES, samples);
         values.put(JobConfig.TOPIC_CONTROL, control);
+        values.put(JobConfig.TOPIC_ROUTING, routing);
         values.put(JobConfig.GROUP_ID, reviews + "-job");
         values.put(JobConfig.TRANSACTIONAL_ID_PREFIX, reviews);
         values.put(JobConfig.MODEL_PATH, TestModel.directory().toString());

@@ -95,6 +95,22 @@ public final class Json {
         return strict(value, ReviewSample.class);
     }
 
+    /** Parses a model-routing value; canary, shadow and commandId may be absent. */
+    public static ModelRouting modelRouting(byte[] value) {
+        if (value == null) {
+            throw new ContractViolation(DeadLetter.Reason.NULL_VALUE, "record value is null");
+        }
+        try {
+            return MAPPER.readValue(value, ModelRouting.class);
+        } catch (IOException e) {
+            if (e.getCause() instanceof ContractViolation violation) {
+                throw violation;
+            }
+            throw new ContractViolation(
+                    DeadLetter.Reason.INVALID_JSON, "ModelRouting: " + e.getMessage());
+        }
+    }
+
     /** Parses a review-label value: {@code reviewId} and {@code label} required. */
     public static ReviewLabel reviewLabel(byte[] value) {
         if (value == null) {

@@ -12,7 +12,8 @@ public enum Schemas {
     REVIEW_LABEL_V1("review-label.v1", List.of("rater.json")),
     REVIEW_SAMPLE_V1("review-sample.v1", List.of("uncertain.json")),
     MODEL_CONTROL_V1(
-            "model-control.v1", List.of("deploy.json", "canary.json", "clear-shadow.json"));
+            "model-control.v1", List.of("deploy.json", "canary.json", "clear-shadow.json")),
+    MODEL_ROUTING_V1("model-routing.v1", List.of("canary.json"));
 
     private final String id;
     private final List<String> examples;

@@ -43,6 +43,7 @@ class ContractsTest {
                         case REVIEW_LABEL_V1 -> Json.reviewLabel(bytes);
                         case REVIEW_SAMPLE_V1 -> Json.reviewSample(bytes);
                         case MODEL_CONTROL_V1 -> Json.modelControl(bytes);
+                        case MODEL_ROUTING_V1 -> Json.modelRouting(bytes);
                     };
             byte[] written = Json.toBytes(parsed);
             assertThat(validator.validate(contract, written)).as(resource).isEmpty();
