@@ -62,6 +62,14 @@ public final class ConsoleCommand implements Callable<Integer> {
     String bind;
 
     @Option(
+            names = "--allowed-host",
+            paramLabel = "NAME",
+            description =
+                    "A host name the console is reached by besides localhost (e.g. behind a"
+                            + " proxy); repeatable. Requests naming any other Host are refused.")
+    java.util.List<String> allowedHosts = new java.util.ArrayList<>();
+
+    @Option(
             names = "--token-file",
             paramLabel = "FILE",
             description =
@@ -92,6 +100,7 @@ public final class ConsoleCommand implements Callable<Integer> {
                         .withTopics(reviewsTopic, sentimentsTopic, healthTopic)
                         .withAnswerTimeout(Duration.ofMillis(answerTimeoutMs))
                         .withBind(bind)
+                        .withAllowedHosts(allowedHosts)
                         .withToken(token);
         if (token == null && !java.net.InetAddress.getByName(bind).isLoopbackAddress()) {
             System.err.println(

@@ -102,12 +102,20 @@ public final class ControlCommand implements Runnable {
                             System.currentTimeMillis());
             if (signKey != null) {
                 var key = Keys.readPrivate(signKey);
+                var publicKey = Keys.publicOf(signKey);
                 command =
                         command.signed(
-                                Keys.id(Keys.publicOf(signKey)),
+                                Keys.id(publicKey),
                                 content ->
                                         Base64.getEncoder()
                                                 .encodeToString(Keys.sign(key.key(), content)));
+                if (!Keys.verify(
+                        publicKey,
+                        command.signedContent(),
+                        Base64.getDecoder().decode(command.signature()))) {
+                    throw new IllegalArgumentException(
+                            "the .pub beside " + signKey + " is not its public key");
+                }
             }
             try (KafkaProducer<byte[], byte[]> producer =
                     KafkaClients.producer(kafka.bootstrapServers, kafka.clientProperties())) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sentiflow.job.JobConfig;
 import io.sentiflow.job.SentimentJob;
 import io.sentiflow.job.TestModel;
+import io.sentiflow.job.Topics;
 import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.schemas.Json;
@@ -242,5 +243,20 @@ class TopicsCommandTest {
                                         "x"))
                 .as("a principal without its type is refused")
                 .isNotZero();
+    }
+
+    @Test
+    void anAgeLimitOnCommandsShouldNeedTheBrokersClockOnTheControlTopic() throws Exception {
+        List<String> args = jobArgs("clock");
+        JobConfig config = config(args);
+        // Every topic there, the control topic with producers' timestamps (CreateTime).
+        kafka.createTopics(1, Topics.of(config, 1).stream().map(Topics.Spec::name).toList());
+        List<String> limited = new ArrayList<>(args);
+        limited.addAll(List.of("--" + JobConfig.CONTROL_MAX_AGE_MS, "60000"));
+        assertThatThrownBy(() -> SentimentJob.fromConfig(config(limited)))
+                .hasMessageContaining("LogAppendTime")
+                .hasMessageContaining("clock-control");
+        // Without the limit the same topics do.
+        assertThat(SentimentJob.fromConfig(config)).isNotNull();
     }
 }

@@ -278,7 +278,12 @@ class ConsoleEndToEndTest {
 
     /** A raw request, for headers the JDK's client will not set (Host). */
     private static String raw(ConsoleServer server, String request) throws Exception {
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+        return raw("127.0.0.1", server, request);
+    }
+
+    private static String raw(String address, ConsoleServer server, String request)
+            throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(address, server.port())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream()
                     .write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -429,6 +434,62 @@ class ConsoleEndToEndTest {
             assertThat(request(closed, "GET", "/healthz", null).statusCode()).isEqualTo(200);
             closed.feed().close();
             assertThat(request(closed, "GET", "/healthz", null).statusCode()).isEqualTo(503);
+        }
+    }
+
+    @Test
+    void aConsoleOnEveryInterfaceShouldStillAnswerOnlyToItsOwnNames() throws Exception {
+        // Reached through this machine's own network address, as a container's published port is.
+        String address = null;
+        for (var nic :
+                java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            for (var a : java.util.Collections.list(nic.getInetAddresses())) {
+                if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress()) {
+                    address = a.getHostAddress();
+                }
+            }
+        }
+        assertThat(address).as("a non-loopback IPv4 address on this machine").isNotNull();
+        try (ConsoleServer open =
+                ConsoleServer.start(
+                        settings(live, Duration.ofSeconds(5))
+                                .withBind("0.0.0.0")
+                                .withAllowedHosts(List.of("console.example")))) {
+            String port = ":" + open.port();
+            assertThat(
+                            raw(
+                                    address,
+                                    open,
+                                    "GET /healthz HTTP/1.1\r\nHost: evil.example"
+                                            + port
+                                            + "\r\nConnection: close\r\n\r\n"))
+                    .as("a rebinding page's Host")
+                    .startsWith("HTTP/1.1 403");
+            assertThat(
+                            raw(
+                                    address,
+                                    open,
+                                    "GET /healthz HTTP/1.1\r\nHost: Console.Example"
+                                            + port
+                                            + "\r\nConnection: close\r\n\r\n"))
+                    .startsWith("HTTP/1.1 200");
+            assertThat(
+                            raw(
+                                    address,
+                                    open,
+                                    "GET /healthz HTTP/1.1\r\nHost: localhost"
+                                            + port
+                                            + "\r\nConnection: close\r\n\r\n"))
+                    .startsWith("HTTP/1.1 200");
+            assertThat(
+                            raw(
+                                    address,
+                                    open,
+                                    "GET /nothing/secret-path HTTP/1.1\r\nHost: localhost"
+                                            + port
+                                            + "\r\nConnection: close\r\n\r\n"))
+                    .startsWith("HTTP/1.1 404")
+                    .doesNotContain("secret-path");
         }
     }
 

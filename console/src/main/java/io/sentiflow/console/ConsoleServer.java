@@ -188,8 +188,10 @@ public final class ConsoleServer implements AutoCloseable {
     private String refusal(HttpExchange exchange, boolean api) {
         var request = exchange.getRequestHeaders();
         String host = request.getFirst("Host");
-        if (exchange.getLocalAddress().getAddress().isLoopbackAddress() && !loopbackHost(host)) {
-            return "403 this console answers to localhost only";
+        // Whatever address it listens on (a container's included), the console answers only to
+        // its own names: a page on another site that rebinds its name to this address is refused.
+        if (!loopbackHost(host) && !allowedHost(host)) {
+            return "403 this console answers to localhost and its --allowed-host names only";
         }
         if (api && token != null && !bearerMatches(request.getFirst("Authorization"))) {
             return "401 a valid bearer token is required";
@@ -210,16 +212,31 @@ public final class ConsoleServer implements AutoCloseable {
 
     /** localhost, 127.0.0.1 or [::1], with or without a port. */
     static boolean loopbackHost(String host) {
+        String name = hostName(host);
+        return name != null
+                && (name.equals("localhost") || name.equals("127.0.0.1") || name.equals("[::1]"));
+    }
+
+    private boolean allowedHost(String host) {
+        String name = hostName(host);
+        return name != null
+                && settings.allowedHosts().stream()
+                        .anyMatch(
+                                allowed -> allowed.toLowerCase(java.util.Locale.ROOT).equals(name));
+    }
+
+    /** A Host header's name without its port, lower case; null when absent. */
+    private static String hostName(String host) {
         if (host == null) {
-            return false;
+            return null;
         }
-        String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1) : host;
+        int bracket = host.indexOf(']');
+        String name = host.startsWith("[") && bracket > 0 ? host.substring(0, bracket + 1) : host;
         int colon = name.startsWith("[") ? -1 : name.lastIndexOf(':');
         if (colon >= 0) {
             name = name.substring(0, colon);
         }
-        name = name.toLowerCase(java.util.Locale.ROOT);
-        return name.equals("localhost") || name.equals("127.0.0.1") || name.equals("[::1]");
+        return name.toLowerCase(java.util.Locale.ROOT);
     }
 
     private boolean bearerMatches(String authorization) {
@@ -244,7 +261,7 @@ public final class ConsoleServer implements AutoCloseable {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             if (!path.equals("/") && !path.equals("/index.html")) {
-                send(exchange, 404, Map.of("error", "no such page: " + path));
+                send(exchange, 404, Map.of("error", "no such page"));
                 return;
             }
             if (!exchange.getRequestMethod().equals("GET")) {

@@ -19,6 +19,9 @@ import java.util.Properties;
  * @param token the bearer token the API and the event stream require; null: none
  * @param threads HTTP worker threads (each event-stream client holds one)
  * @param maxEventClients event-stream clients at once; more get 503
+ * @param allowedHosts host names (besides localhost, 127.0.0.1 and [::1]) the console answers to in
+ *     the {@code Host} header, e.g. the name a proxy gives it; any other is refused (no DNS
+ *     rebinding)
  */
 public record ConsoleSettings(
         String bootstrapServers,
@@ -33,7 +36,8 @@ public record ConsoleSettings(
         String bind,
         String token,
         int threads,
-        int maxEventClients) {
+        int maxEventClients,
+        java.util.List<String> allowedHosts) {
 
     /** The loopback address the console binds unless told otherwise. */
     public static final String LOOPBACK = "127.0.0.1";
@@ -43,6 +47,8 @@ public record ConsoleSettings(
             throw new IllegalArgumentException(
                     "the console needs at least one worker thread more than event-stream clients");
         }
+        allowedHosts =
+                allowedHosts == null ? java.util.List.of() : java.util.List.copyOf(allowedHosts);
         if (token != null && token.length() < 16) {
             throw new IllegalArgumentException("a console token has at least 16 characters");
         }
@@ -66,7 +72,8 @@ public record ConsoleSettings(
                 LOOPBACK,
                 null,
                 16,
-                8);
+                8,
+                java.util.List.of());
     }
 
     public ConsoleSettings withClientProperties(Properties properties) {
@@ -83,7 +90,8 @@ public record ConsoleSettings(
                 bind,
                 token,
                 threads,
-                maxEventClients);
+                maxEventClients,
+                allowedHosts);
     }
 
     public ConsoleSettings withTopics(String reviews, String sentiments, String health) {
@@ -100,7 +108,8 @@ public record ConsoleSettings(
                 bind,
                 token,
                 threads,
-                maxEventClients);
+                maxEventClients,
+                allowedHosts);
     }
 
     public ConsoleSettings withAnswerTimeout(Duration timeout) {
@@ -117,7 +126,8 @@ public record ConsoleSettings(
                 bind,
                 token,
                 threads,
-                maxEventClients);
+                maxEventClients,
+                allowedHosts);
     }
 
     /** Listen on {@code address} (e.g. {@code 0.0.0.0} for every interface). */
@@ -135,7 +145,8 @@ public record ConsoleSettings(
                 address,
                 token,
                 threads,
-                maxEventClients);
+                maxEventClients,
+                allowedHosts);
     }
 
     /** Require {@code Authorization: Bearer <token>} on the API and the event stream. */
@@ -153,7 +164,8 @@ public record ConsoleSettings(
                 bind,
                 bearer,
                 threads,
-                maxEventClients);
+                maxEventClients,
+                allowedHosts);
     }
 
     /** {@code threads} workers, {@code maxEventClients} event-stream clients at most. */
@@ -171,7 +183,27 @@ public record ConsoleSettings(
                 bind,
                 token,
                 workers,
-                eventClients);
+                eventClients,
+                allowedHosts);
+    }
+
+    /** Also answer to these host names (e.g. the one a reverse proxy or DNS gives the console). */
+    public ConsoleSettings withAllowedHosts(java.util.List<String> hosts) {
+        return new ConsoleSettings(
+                bootstrapServers,
+                clientProperties,
+                reviewsTopic,
+                sentimentsTopic,
+                healthTopic,
+                port,
+                answerTimeout,
+                maxTextBytes,
+                healthHistory,
+                bind,
+                token,
+                threads,
+                maxEventClients,
+                hosts);
     }
 
     /** Names no secret: neither the token nor the Kafka client properties (SASL passwords). */

@@ -19,6 +19,9 @@ import java.io.Serializable;
 final class CommandTrust implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** The issuer recorded for a command whose signature did not check out. */
+    static final String UNVERIFIED = "(unverified)";
+
     /** Commands trusted as before signing existed: any writer, any age. */
     static final CommandTrust OPEN = new CommandTrust(null, 0);
 
@@ -79,7 +82,7 @@ final class CommandTrust implements Serializable {
                                 control.signedContent(),
                                 control.keyId(),
                                 control.signature(),
-                                "command " + control.commandId());
+                                "command " + Sanitized.id(control.commandId()));
                 believed = control.withIssuer(signer);
             } catch (TrustedKeys.UntrustedException e) {
                 throw new Refused(

@@ -275,6 +275,15 @@ public final class JobConfig implements Serializable {
         if (controlMaxAgeMs() < 0) {
             throw new IllegalArgumentException(CONTROL_MAX_AGE_MS + " must be >= 0 (0: no limit)");
         }
+        if (controlTrustedKeys() != null && controlMaxAgeMs() == 0) {
+            throw new IllegalArgumentException(
+                    "with "
+                            + CONTROL_TRUSTED_KEYS
+                            + " set "
+                            + CONTROL_MAX_AGE_MS
+                            + " too (e.g. 300000): without an age limit a signed command could be"
+                            + " sent again once its id is forgotten");
+        }
         positive(REVIEW_TIMESTAMP_MAX_AGE_MS);
         positive(RESTART_INTERVAL_MS);
         if (restartMaxFailures() < 0) {

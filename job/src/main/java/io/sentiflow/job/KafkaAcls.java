@@ -25,7 +25,10 @@ public final class KafkaAcls {
         JOB,
         /** Publishes reviews and true labels. */
         PRODUCER,
-        /** Reads what the job writes (the console, dashboards, downstream services). */
+        /**
+         * Reads what the job writes (dashboards, downstream services); the console also needs
+         * {@link #PRODUCER} to classify typed reviews.
+         */
         DASHBOARD,
         /** Sends routing commands. */
         OPERATOR

@@ -69,7 +69,10 @@ final class Router implements AutoCloseable {
     /** A control command waiting to apply, with the record it came in. */
     private record Command(ModelControl control, KafkaRecord source) {}
 
-    /** How many applied command ids are remembered, to refuse a command applied before. */
+    /**
+     * How many judged command ids are remembered, to refuse one sent again; with signed commands
+     * {@code control.max-age-ms} refuses older replays.
+     */
     static final int REMEMBERED_COMMANDS = 1024;
 
     private final ModelCatalog catalog;
@@ -136,7 +139,7 @@ final class Router implements AutoCloseable {
         }
     }
 
-    /** The ids of the last {@value #REMEMBERED_COMMANDS} commands applied, oldest first. */
+    /** The ids of the last {@value #REMEMBERED_COMMANDS} commands judged, oldest first. */
     String snapshotApplied() throws IOException {
         return MAPPER.writeValueAsString(new ArrayList<>(applied));
     }
@@ -188,7 +191,8 @@ final class Router implements AutoCloseable {
         List<String> refused = new ArrayList<>();
         loadRoutedVersions(refused);
         for (KafkaRecord record : restored) {
-            enqueue(record);
+            // Accepted before the snapshot: their ids are among the judged ones already.
+            enqueue(record, true);
         }
         restored = null;
         return refused;
@@ -297,6 +301,10 @@ final class Router implements AutoCloseable {
 
     /** Takes a record of the control topic: checked, queued, applied in turn. */
     void enqueue(KafkaRecord record) throws Exception {
+        enqueue(record, false);
+    }
+
+    private void enqueue(KafkaRecord record, boolean restoredWaiting) throws Exception {
         lastSeen = record;
         if (record.value != null && record.value.length > controlMaxBytes) {
             refuse(
@@ -319,17 +327,29 @@ final class Router implements AutoCloseable {
         try {
             control = trust.check(control, record.timestamp);
         } catch (CommandTrust.Refused refused) {
-            refuse(record, control, refused.reason(), refused.getMessage());
+            // The typed issuer of a command that failed its check is not recorded as if it were.
+            refuse(
+                    record,
+                    trust.requiresSignatures()
+                            ? control.withIssuer(CommandTrust.UNVERIFIED)
+                            : control,
+                    refused.reason(),
+                    refused.getMessage());
             return;
         }
-        if (applied.contains(control.commandId()) || waiting(control.commandId())) {
+        if (!restoredWaiting && applied.contains(control.commandId())) {
             refuse(
                     record,
                     control,
                     DeadLetter.Reason.COMMAND_DUPLICATE,
-                    "command " + control.commandId() + " was applied or queued already");
+                    "command "
+                            + Sanitized.id(control.commandId())
+                            + " was judged already; send a new command to retry");
             return;
         }
+        // Judged once, whatever comes of it: a command refused now cannot be sent again later,
+        // when it might apply (a signed command's replay). To retry, send a new command.
+        remember(control.commandId());
         if (commands.size() >= maxPending) {
             refuse(
                     record,
@@ -344,15 +364,6 @@ final class Router implements AutoCloseable {
         if (loading == null) {
             startNextCommand();
         }
-    }
-
-    private boolean waiting(String commandId) {
-        for (Command command : commands) {
-            if (command.control().commandId().equals(commandId)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Applies waiting commands in order until one needs a version loaded, and starts that load. */
@@ -465,13 +476,12 @@ final class Router implements AutoCloseable {
         listener.drain();
         table = next;
         ModelControl control = command.control();
-        remember(control.commandId());
         LOG.info(
                 "applied {} {} from {} (command {})",
                 control.action().wire(),
-                control.modelVersion() == null ? "" : control.modelVersion(),
-                control.issuedBy(),
-                control.commandId());
+                control.modelVersion() == null ? "" : Sanitized.id(control.modelVersion()),
+                Sanitized.id(control.issuedBy()),
+                Sanitized.id(control.commandId()));
         listener.event(
                 ModelEvent.Type.ROUTED, table.production(), control, control.action().wire());
         unloadUnrouted(control);

@@ -576,13 +576,13 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     public void refused(
             KafkaRecord source, ModelControl control, DeadLetter.Reason reason, String message) {
         commandsRefused.inc();
-        LOG.warn(
-                "subtask {} refused control command {}: {} {}",
-                subtask,
-                control == null ? "(unreadable)" : control.commandId(),
-                reason,
-                message);
         if (subtask == 0) {
+            // Once per job, not per subtask, and nothing from outside verbatim (no forged lines).
+            LOG.warn(
+                    "refused control command {}: {} {}",
+                    control == null ? "(unreadable)" : Sanitized.id(control.commandId()),
+                    reason,
+                    Sanitized.text(message, DeadLetter.MAX_MESSAGE_CHARS));
             output.collect(
                     DeadLetters.TAG,
                     new StreamRecord<>(settings.deadLetters().letter(source, reason, message)));

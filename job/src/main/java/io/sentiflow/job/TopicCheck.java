@@ -55,6 +55,9 @@ public final class TopicCheck {
                                 + " topic table says (partitions, retention, compaction).");
             }
             checkRecordSizes(admin, config, topics);
+            if (config.controlMaxAgeMs() > 0) {
+                checkControlTimestamps(admin, config);
+            }
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException(
                     "cannot check the job's topics on "
@@ -67,6 +70,36 @@ public final class TopicCheck {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking the job's topics", e);
+        }
+    }
+
+    /**
+     * A command's age is its record's timestamp minus its issuedAt: only the broker's append time
+     * makes that something a writer cannot choose, and a replay judge it as the first reading did.
+     */
+    private static void checkControlTimestamps(Admin admin, JobConfig config)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        ConfigResource control =
+                new ConfigResource(ConfigResource.Type.TOPIC, config.controlTopic());
+        Config described =
+                admin.describeConfigs(List.of(control))
+                        .all()
+                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                        .get(control);
+        var entry = described == null ? null : described.get("message.timestamp.type");
+        String type = entry == null ? null : entry.value();
+        if (!"LogAppendTime".equals(type)) {
+            throw new IllegalStateException(
+                    JobConfig.CONTROL_MAX_AGE_MS
+                            + " judges a command by its record's timestamp, but "
+                            + config.controlTopic()
+                            + " has message.timestamp.type "
+                            + type
+                            + ": set it to LogAppendTime (kafka-configs.sh --alter --entity-type"
+                            + " topics --entity-name "
+                            + config.controlTopic()
+                            + " --add-config message.timestamp.type=LogAppendTime), as"
+                            + " `sentiflow topics create` does for new topics");
         }
     }
 

@@ -58,6 +58,8 @@ class JobConfigTest {
                 .hasMessageContaining("needs a value");
         assertThatThrownBy(() -> JobConfig.fromArgs("stray"))
                 .hasMessageContaining("expected --key value");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--control.trusted-keys", "keys/ops.pub"))
+                .hasMessageContaining("control.max-age-ms");
     }
 
     @Test

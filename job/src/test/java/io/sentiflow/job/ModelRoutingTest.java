@@ -515,6 +515,19 @@ class ModelRoutingTest {
             assertThat(deadLetters(harness).get(1).message()).contains("not trusted");
             assertThat(deadLetters(harness).get(2).message()).contains("does not verify");
             assertThat(deadLetters(harness).get(3).message()).contains("not signed");
+            // What the sender typed as issuer is not recorded for a command that failed its check.
+            assertThat(events(harness))
+                    .filteredOn(e -> "mallory".equals(e.commandId))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.issuedBy).isEqualTo(CommandTrust.UNVERIFIED));
+
+            // The refused, but validly signed, command sent again now that version 2 is signed:
+            // judged once, it is not applied (whoever kept a copy cannot replay it).
+            harness.processElement2(signedDeploy("unsigned-model", V2, alice, 0, 0));
+            settle(harness);
+            assertThat(deadLetters(harness).get(5).reason())
+                    .isEqualTo(DeadLetter.Reason.COMMAND_DUPLICATE);
+            assertThat(((ScoreBatch) harness.getOperator()).routing().production()).isEqualTo(V1);
 
             harness.processElement2(signedDeploy("ok", V2, alice, 1_000, 2_000));
             settle(harness);

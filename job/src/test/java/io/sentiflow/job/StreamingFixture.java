@@ -43,9 +43,23 @@ public final class StreamingFixture {
         this.samples = name + "-samples";
         this.control = name + "-control";
         this.routing = name + "-routing";
-        kafka.createTopics(
-                2, List.of(reviews, sentiments, deadLetters, health, labels, samples, control));
+        kafka.createTopics(2, List.of(reviews, sentiments, deadLetters, health, labels, samples));
         kafka.createTopics(1, List.of(routing));
+        // As `sentiflow topics create` makes it: a command's age is judged by the broker's clock.
+        try (var admin = kafka.admin()) {
+            admin.createTopics(
+                            List.of(
+                                    new org.apache.kafka.clients.admin.NewTopic(
+                                                    control, 1, (short) 1)
+                                            .configs(
+                                                    Map.of(
+                                                            "message.timestamp.type",
+                                                            "LogAppendTime"))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new java.io.IOException("cannot create " + control, e);
+        }
     }
 
     /** The job on these topics, unbounded, exactly-once, with frequent checkpoints. */

@@ -157,9 +157,13 @@ public record ModelControl(
     /** The longest signature accepted (an Ed25519 signature is 88 Base64 characters). */
     public static final int MAX_SIGNATURE_LENGTH = 256;
 
+    /** What a command's signed content starts with: a signature of anything else never fits. */
+    public static final String SIGNATURE_CONTEXT = "sentiflow/model-control/v1\n";
+
     /**
-     * What a signature signs: a JSON object of every field present but {@code signature}, keys in
-     * sorted order, no whitespace, UTF-8. Any change to a field changes these bytes.
+     * What a signature signs: {@value #SIGNATURE_CONTEXT} and then a JSON object of every field
+     * present but {@code signature}, keys in sorted order, no whitespace, UTF-8 (strings escaped as
+     * JSON requires, nothing else). Any change to a field changes these bytes.
      */
     public byte[] signedContent() {
         java.util.TreeMap<String, Object> fields = new java.util.TreeMap<>();
@@ -178,7 +182,11 @@ public record ModelControl(
         if (weight != null) {
             fields.put("weight", weight);
         }
-        return Json.toBytes(fields);
+        byte[] json = Json.toBytes(fields);
+        byte[] context = SIGNATURE_CONTEXT.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] content = java.util.Arrays.copyOf(context, context.length + json.length);
+        System.arraycopy(json, 0, content, context.length, json.length);
+        return content;
     }
 
     /** This command signed: {@code keyId} set and {@code signer} applied to its signed content. */

@@ -320,4 +320,25 @@ class ContractsTest {
                 .extracting(e -> ((ContractViolation) e).reason())
                 .isEqualTo(reason);
     }
+
+    @Test
+    void theSignedFormOfACommandShouldBeExactlyTheseBytes() {
+        // Signers in any language must produce these bytes; a change here breaks every signature.
+        ModelControl command =
+                new ModelControl(
+                        "c-1",
+                        ModelControl.Action.CANARY,
+                        "textcnn@2",
+                        10,
+                        "Zoë \"ops\"",
+                        1796083200000L,
+                        "0123456789abcdef",
+                        "ignored");
+        assertThat(new String(command.signedContent(), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(
+                        "sentiflow/model-control/v1\n"
+                                + "{\"action\":\"canary\",\"commandId\":\"c-1\",\"issuedAt\":1796083200000,"
+                                + "\"issuedBy\":\"Zoë \\\"ops\\\"\",\"keyId\":\"0123456789abcdef\","
+                                + "\"modelVersion\":\"textcnn@2\",\"weight\":10}");
+    }
 }

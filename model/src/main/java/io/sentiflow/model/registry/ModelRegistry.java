@@ -289,7 +289,8 @@ public final class ModelRegistry {
      * retired, comes to be trusted. Its files are not touched.
      */
     public Entry sign(String modelVersion, Path signKey) throws IOException {
-        Path directory = directoryOf(modelVersion);
+        // A retired version is not signed again: that would vouch for it anew.
+        Path directory = activeDirectory(modelVersion);
         VerifiedModel model = checked(directory, modelVersion);
         ModelSignature signature = ModelSignature.sign(model.manifestBytes(), signKey);
         Path partial = directory.resolve("." + ModelSignature.FILE + "." + UUID.randomUUID());

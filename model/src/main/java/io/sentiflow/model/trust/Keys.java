@@ -77,20 +77,33 @@ public final class Keys {
                             + "; keys are never replaced");
         }
         byte[] privatePem = pem("PRIVATE KEY", pair.getPrivate().getEncoded());
-        try {
-            Files.createFile(
-                    privateFile,
-                    PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-            Files.createFile(privateFile);
+        // Created new, owner-only, and written through the same handle: no file swapped in between.
+        java.util.Set<StandardOpenOption> options =
+                java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try (java.nio.channels.SeekableByteChannel channel = openOwnerOnly(privateFile, options)) {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(privatePem);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
         }
-        Files.write(privateFile, privatePem, StandardOpenOption.TRUNCATE_EXISTING);
         Files.write(
                 publicFile,
                 pem("PUBLIC KEY", pair.getPublic().getEncoded()),
                 StandardOpenOption.CREATE_NEW);
         return publicFile;
+    }
+
+    private static java.nio.channels.SeekableByteChannel openOwnerOnly(
+            Path file, java.util.Set<StandardOpenOption> options) throws IOException {
+        try {
+            return Files.newByteChannel(
+                    file,
+                    options,
+                    PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            return Files.newByteChannel(file, options);
+        }
     }
 
     /** Reads a private key file ({@code NAME.key}); its name is the file's. */

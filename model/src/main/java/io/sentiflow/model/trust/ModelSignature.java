@@ -20,6 +20,17 @@ import java.util.Base64;
 public record ModelSignature(String algorithm, String keyId, String signature) {
     public static final String FILE = "signature.json";
 
+    /** What is signed starts with this, then the manifest's bytes: no other signature fits. */
+    public static final String CONTEXT = "sentiflow/model-manifest/v1\n";
+
+    /** The bytes a signature covers: {@value #CONTEXT} and the manifest. */
+    static byte[] signed(byte[] manifest) {
+        byte[] context = CONTEXT.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] content = java.util.Arrays.copyOf(context, context.length + manifest.length);
+        System.arraycopy(manifest, 0, content, context.length, manifest.length);
+        return content;
+    }
+
     /** The largest signature file read. */
     public static final int MAX_BYTES = 4096;
 
@@ -30,10 +41,13 @@ public record ModelSignature(String algorithm, String keyId, String signature) {
 
     /** Signs a manifest's bytes with a private key whose public key is {@code publicKey}. */
     public static ModelSignature sign(byte[] manifest, PrivateKey key, PublicKey publicKey) {
+        byte[] signature = Keys.sign(key, signed(manifest));
+        if (!Keys.verify(publicKey, signed(manifest), signature)) {
+            throw new IllegalArgumentException(
+                    "the public key beside the private key is not its own: check NAME.pub");
+        }
         return new ModelSignature(
-                Keys.ALGORITHM,
-                Keys.id(publicKey),
-                Base64.getEncoder().encodeToString(Keys.sign(key, manifest)));
+                Keys.ALGORITHM, Keys.id(publicKey), Base64.getEncoder().encodeToString(signature));
     }
 
     /** Signs with a private key file, whose {@code .pub} lies beside it. */
@@ -70,6 +84,6 @@ public record ModelSignature(String algorithm, String keyId, String signature) {
                     TrustedKeys.Problem.INVALID,
                     what + " is signed with an algorithm other than " + Keys.ALGORITHM);
         }
-        return trusted.verify(manifest, keyId, signature, what);
+        return trusted.verify(signed(manifest), keyId, signature, what);
     }
 }

@@ -75,10 +75,18 @@ public final class TrustedKeys implements Serializable {
             if (Files.isDirectory(path)) {
                 try (DirectoryStream<Path> keys =
                         Files.newDirectoryStream(path, "*" + Keys.PUBLIC_SUFFIX)) {
-                    keys.forEach(files::add);
+                    for (Path key : keys) {
+                        files.add(key);
+                        if (files.size() > MAX_KEYS) {
+                            break;
+                        }
+                    }
                 }
             } else {
                 files.add(path);
+            }
+            if (files.size() > MAX_KEYS) {
+                throw new IOException(spec + " names more than " + MAX_KEYS + " keys");
             }
         }
         if (files.isEmpty()) {
@@ -88,9 +96,19 @@ public final class TrustedKeys implements Serializable {
             throw new IOException(spec + " names " + files.size() + " keys, more than " + MAX_KEYS);
         }
         Map<String, Trusted> byId = new TreeMap<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
         for (Path file : files) {
             Keys.Named<PublicKey> key = Keys.readPublic(file);
-            byId.put(Keys.id(key.key()), new Trusted(key.name(), key.key().getEncoded()));
+            // A name is what a signer is recorded as: two keys may not share one, nor one key two.
+            if (!names.add(key.name())
+                    || byId.put(Keys.id(key.key()), new Trusted(key.name(), key.key().getEncoded()))
+                            != null) {
+                throw new IOException(
+                        spec
+                                + " names key "
+                                + key.name()
+                                + " twice (the same name, or the same key under two names)");
+            }
         }
         return new TrustedKeys(byId);
     }

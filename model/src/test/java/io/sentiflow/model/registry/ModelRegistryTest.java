@@ -320,6 +320,12 @@ class ModelRegistryTest {
                 .hasMessageContaining("does not verify");
         Files.write(manifest, original);
 
+        // A retired version is not signed again.
+        registry.retire("tiny@2", "test", "superseded");
+        assertThatThrownBy(() -> registry.sign("tiny@2", keys.resolve("alice.key")))
+                .satisfies(
+                        e -> assertThat(problemOf(e)).isEqualTo(RegistryException.Problem.RETIRED));
+
         // Export and import carry the signature.
         Path archive = registry.export("tiny@1", other.resolve("tiny-1.zip"));
         ModelRegistry target = new ModelRegistry(other.resolve("registry"));

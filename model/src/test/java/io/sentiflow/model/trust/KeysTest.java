@@ -78,6 +78,22 @@ class KeysTest {
     }
 
     @Test
+    void aKeyTwiceOrANameTwiceShouldBeRefusedAndAForeignPubShouldNotSign() throws Exception {
+        Keys.generate(dir.resolve("a"), "release");
+        Keys.generate(dir.resolve("b"), "release");
+        assertThatThrownBy(() -> TrustedKeys.read(dir.resolve("a") + "," + dir.resolve("b")))
+                .hasMessageContaining("twice");
+        java.nio.file.Files.copy(dir.resolve("a/release.pub"), dir.resolve("a/copy.pub"));
+        assertThatThrownBy(() -> TrustedKeys.read(dir.resolve("a").toString()))
+                .hasMessageContaining("twice");
+        // b's private key beside a's public key: signing says so instead of writing a bad id.
+        java.nio.file.Files.copy(dir.resolve("b/release.key"), dir.resolve("a/other.key"));
+        java.nio.file.Files.copy(dir.resolve("a/release.pub"), dir.resolve("a/other.pub"));
+        assertThatThrownBy(() -> ModelSignature.sign(DATA, dir.resolve("a/other.key")))
+                .hasMessageContaining("not its own");
+    }
+
+    @Test
     void trustedKeySettingsShouldFailClearly() throws Exception {
         assertThat(TrustedKeys.read(" ")).isNull();
         assertThatThrownBy(() -> TrustedKeys.read(dir.resolve("missing.pub").toString()))
