@@ -70,13 +70,18 @@ public final class EvaluateCommand implements Callable<Integer> {
                     e.count());
             System.out.printf(
                     Locale.ROOT,
-                    "  accuracy %.4f  precision %.4f  recall %.4f  F1 %.4f  ROC-AUC %.4f  ECE %.4f%n",
+                    "  accuracy %.4f  precision %.4f  recall %.4f  F1 %.4f  ROC-AUC %.4f%n",
                     e.accuracy(),
                     e.precision(),
                     e.recall(),
                     e.f1(),
-                    e.rocAuc(),
-                    e.expectedCalibrationError());
+                    e.rocAuc());
+            System.out.printf(
+                    Locale.ROOT,
+                    "  ECE %.4f calibrated (temperature %.3f), %.4f before calibration%n",
+                    e.expectedCalibrationError(),
+                    scorer.config().scoreTemperature(),
+                    result.uncalibratedEce());
             System.out.printf(
                     Locale.ROOT,
                     "  confusion: TP %d  FP %d  TN %d  FN %d;  %.0f reviews/s on %s%n",

@@ -382,6 +382,8 @@ public final class TrainCommand implements Callable<Integer> {
         List<Splits.Split> splits = Splits.folds(rows, folds, seed);
         double sum = 0;
         double sumSquares = 0;
+        double eceBefore = 0;
+        double eceAfter = 0;
         for (int f = 0; f < splits.size(); f++) {
             Splits.Split split = splits.get(f);
             // The held-out fold is the test; the best epoch is chosen on a slice of the training
@@ -396,16 +398,21 @@ public final class TrainCommand implements Callable<Integer> {
                     .withWordVectors(vectors)
                     .train(inner.train(), inner.validation(), foldDirectory, "fold " + (f + 1));
             try (SentimentScorer scorer = SentimentScorer.load(foldDirectory, chosen)) {
-                double accuracy =
-                        Evaluator.evaluate(scorer, split.validation()).evaluation().accuracy();
+                Evaluator.Result result = Evaluator.evaluate(scorer, split.validation());
+                double accuracy = result.evaluation().accuracy();
                 sum += accuracy;
                 sumSquares += accuracy * accuracy;
+                eceBefore += result.uncalibratedEce();
+                eceAfter += result.evaluation().expectedCalibrationError();
                 out.printf(
                         Locale.ROOT,
-                        "fold %d/%d: accuracy %.4f on %d held-out rows%n",
+                        "fold %d/%d: accuracy %.4f, ECE %.4f (before calibration %.4f) on %d"
+                                + " held-out rows%n",
                         f + 1,
                         folds,
                         accuracy,
+                        result.evaluation().expectedCalibrationError(),
+                        result.uncalibratedEce(),
                         split.validation().size());
             }
         }
@@ -413,10 +420,13 @@ public final class TrainCommand implements Callable<Integer> {
         double deviation = Math.sqrt(Math.max(0, sumSquares / folds - mean * mean));
         out.printf(
                 Locale.ROOT,
-                "%d-fold cross-validation: mean accuracy %.4f (± %.4f)%n",
+                "%d-fold cross-validation: mean accuracy %.4f (± %.4f), mean ECE %.4f (before"
+                        + " calibration %.4f)%n",
                 folds,
                 mean,
-                deviation);
+                deviation,
+                eceAfter / folds,
+                eceBefore / folds);
         return 0;
     }
 

@@ -57,12 +57,13 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
             long windowMs,
             double driftThreshold,
             double errorRateThreshold,
-            long p99ThresholdMs) {
+            long p99ThresholdMs,
+            double estimatedAccuracyDrop) {
         this.catalog = catalog;
         this.windowMs = windowMs;
         this.thresholds =
                 new HealthAccumulator.Thresholds(
-                        driftThreshold, errorRateThreshold, p99ThresholdMs);
+                        driftThreshold, errorRateThreshold, p99ThresholdMs, estimatedAccuracyDrop);
     }
 
     @Override
@@ -169,6 +170,9 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
                                     window.deadLetters,
                                     manifest == null ? null : manifest.referenceHistogram(),
                                     manifest == null ? null : manifest.referenceOovRate(),
+                                    manifest == null || manifest.validation() == null
+                                            ? null
+                                            : manifest.validation().accuracy(),
                                     thresholds,
                                     routing);
             if (latest.put(record.modelVersion(), record) == null) {

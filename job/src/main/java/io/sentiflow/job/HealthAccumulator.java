@@ -18,9 +18,16 @@ final class HealthAccumulator {
     /** Event messages are cut to this many characters. */
     static final int MAX_EVENT_MESSAGE = 500;
 
-    /** When a window is flagged. */
-    record Thresholds(double drift, double errorRate, long p99LatencyMs)
+    /**
+     * When a window is flagged; {@code estimatedAccuracyDrop}: how far the estimated accuracy may
+     * fall below the model's validation accuracy.
+     */
+    record Thresholds(
+            double drift, double errorRate, long p99LatencyMs, double estimatedAccuracyDrop)
             implements java.io.Serializable {}
+
+    /** Fewer reviews than this make no estimated-accuracy alert: the estimate is too noisy. */
+    static final long MIN_REVIEWS_FOR_ESTIMATE_ALERT = 200;
 
     private final String modelVersion;
     private final HealthFigures figures = new HealthFigures();
@@ -74,6 +81,7 @@ final class HealthAccumulator {
             Map<String, Long> deadLetters,
             long[] reference,
             Double referenceOov,
+            Double referenceAccuracy,
             Thresholds thresholds,
             RoutingTable routing) {
         HealthFigures f = figures;
@@ -100,6 +108,15 @@ final class HealthAccumulator {
         }
         if (latencyMs.p99() > thresholds.p99LatencyMs()) {
             alerts.add("p99-latency");
+        }
+        // Confidence-based performance estimation: with calibrated scores, the mean of
+        // max(p, 1 - p) estimates accuracy without labels.
+        Double estimatedAccuracy = scored == 0 ? null : f.confidenceSum / scored;
+        if (estimatedAccuracy != null
+                && referenceAccuracy != null
+                && scored >= MIN_REVIEWS_FOR_ESTIMATE_ALERT
+                && estimatedAccuracy < referenceAccuracy - thresholds.estimatedAccuracyDrop()) {
+            alerts.add("estimated-accuracy");
         }
         return new ModelHealth(
                 start,
@@ -146,7 +163,9 @@ final class HealthAccumulator {
                                 List.copyOf(f.shadowComparedWith),
                                 f.shadowCompared,
                                 f.shadowAgreed / (double) f.shadowCompared,
-                                f.shadowDifference / f.shadowCompared));
+                                f.shadowDifference / f.shadowCompared),
+                estimatedAccuracy,
+                referenceAccuracy);
     }
 
     private String roleIn(RoutingTable routing) {

@@ -19,6 +19,7 @@ final class HealthFigures {
     long scored;
     long positives;
     double scoreSum;
+    double confidenceSum;
     final long[] histogram = new long[BINS];
     final Histogram latency = new Histogram(MAX_LATENCY_MS, 3);
     long batches;
@@ -49,6 +50,7 @@ final class HealthFigures {
         boolean positive = score >= 0.5;
         positives += positive ? 1 : 0;
         scoreSum += score;
+        confidenceSum += Math.max(score, 1 - score);
         histogram[bin(score)]++;
         latency.recordValue(Math.min(MAX_LATENCY_MS, Math.max(0, latencyMs)));
         tokens += tokenCount;
@@ -94,6 +96,7 @@ final class HealthFigures {
         scored += other.scored;
         positives += other.positives;
         scoreSum += other.scoreSum;
+        confidenceSum += other.confidenceSum;
         for (int i = 0; i < BINS; i++) {
             histogram[i] += other.histogram[i];
         }
@@ -141,6 +144,7 @@ final class HealthFigures {
         partial.scored = scored;
         partial.positives = positives;
         partial.scoreSum = scoreSum;
+        partial.confidenceSum = confidenceSum;
         partial.histogram = histogram.clone();
         partial.latency = encode(latency);
         partial.batches = batches;
@@ -167,6 +171,7 @@ final class HealthFigures {
         figures.scored = partial.scored;
         figures.positives = partial.positives;
         figures.scoreSum = partial.scoreSum;
+        figures.confidenceSum = partial.confidenceSum;
         System.arraycopy(partial.histogram, 0, figures.histogram, 0, BINS);
         figures.latency.add(decode(partial.latency, MAX_LATENCY_MS));
         figures.batches = partial.batches;

@@ -13,6 +13,7 @@ public class HealthPartial {
     public long scored;
     public long positives;
     public double scoreSum;
+    public double confidenceSum;
     public long[] histogram;
     public byte[] latency;
     public long batches;

@@ -37,6 +37,7 @@ public final class JobConfig implements Serializable {
     public static final String HEALTH_DRIFT_THRESHOLD = "health.drift-threshold";
     public static final String HEALTH_ERROR_RATE_THRESHOLD = "health.error-rate-threshold";
     public static final String HEALTH_P99_THRESHOLD_MS = "health.p99-threshold-ms";
+    public static final String HEALTH_ESTIMATED_ACCURACY_DROP = "health.estimated-accuracy-drop";
     public static final String GROUP_ID = "group.id";
     public static final String STARTING_OFFSETS = "starting-offsets";
     public static final String BOUNDED = "bounded";
@@ -104,6 +105,7 @@ public final class JobConfig implements Serializable {
         d.put(HEALTH_DRIFT_THRESHOLD, "0.2");
         d.put(HEALTH_ERROR_RATE_THRESHOLD, "0.05");
         d.put(HEALTH_P99_THRESHOLD_MS, "1000");
+        d.put(HEALTH_ESTIMATED_ACCURACY_DROP, "0.05");
         d.put(GROUP_ID, "sentiflow");
         d.put(STARTING_OFFSETS, "earliest");
         d.put(BOUNDED, "false");
@@ -474,6 +476,14 @@ public final class JobConfig implements Serializable {
 
     public long healthP99ThresholdMs() {
         return longValue(HEALTH_P99_THRESHOLD_MS);
+    }
+
+    /**
+     * The alert {@code estimated-accuracy} fires when a window's estimated accuracy falls more than
+     * this below the model's validation accuracy.
+     */
+    public double healthEstimatedAccuracyDrop() {
+        return doubleValue(HEALTH_ESTIMATED_ACCURACY_DROP);
     }
 
     public String get(String key) {

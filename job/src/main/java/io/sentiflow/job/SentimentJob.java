@@ -259,7 +259,8 @@ public final class SentimentJob {
                                 config.healthWindowMs(),
                                 config.healthDriftThreshold(),
                                 config.healthErrorRateThreshold(),
-                                config.healthP99ThresholdMs()))
+                                config.healthP99ThresholdMs(),
+                                config.healthEstimatedAccuracyDrop()))
                 .setParallelism(1)
                 .uid("aggregate-health")
                 .sinkTo(health)

@@ -50,7 +50,7 @@ public final class TestModel {
     public static synchronized Path nearFree() {
         if (nearFree == null) {
             try {
-                Path target = models().resolve("test-model-near-free");
+                Path target = models().resolve("test-model-near-free-calibrated");
                 if (!Files.isRegularFile(target.resolve(ModelManifest.FILE))) {
                     TrainingOptions options =
                             TrainingOptions.defaults()
@@ -81,7 +81,7 @@ public final class TestModel {
      */
     public static synchronized Path version2() {
         if (second == null) {
-            second = train("test-model-v2", "2", 3000, 12, 16, 2);
+            second = train("test-model-v2-calibrated", "2", 3000, 12, 16, 2);
         }
         return second;
     }
@@ -89,7 +89,7 @@ public final class TestModel {
     /** A third, tiny version ({@code textcnn-test@3}). */
     public static synchronized Path version3() {
         if (third == null) {
-            third = train("test-model-v3-tiny", "3", 800, 13, 8, 1);
+            third = train("test-model-v3-tiny-calibrated", "3", 800, 13, 8, 1);
         }
         return third;
     }
@@ -120,7 +120,7 @@ public final class TestModel {
     public static synchronized Path directory() {
         if (directory == null) {
             try {
-                Path target = models().resolve("test-model-v3");
+                Path target = models().resolve("test-model-v3-calibrated");
                 if (!Files.isRegularFile(target.resolve(ModelManifest.FILE))) {
                     List<LabeledText> reviews = imdb().sample("train", 5000, 11);
                     TrainingOptions options =

@@ -14,8 +14,19 @@ import java.nio.file.Path;
  * @param version model version, e.g. {@code 1}
  * @param network the TextCNN hyperparameters
  * @param maxLength the most tokens read from a review
+ * @param temperature the calibration temperature: a score is {@code sigmoid(logit / T)}; absent
+ *     (older models): 1
  */
-public record ModelConfig(String name, String version, TextCnnConfig network, int maxLength) {
+@com.fasterxml.jackson.annotation.JsonInclude(
+        com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+public record ModelConfig(
+        String name, String version, TextCnnConfig network, int maxLength, Double temperature) {
+
+    /** An uncalibrated model. */
+    public ModelConfig(String name, String version, TextCnnConfig network, int maxLength) {
+        this(name, version, network, maxLength, null);
+    }
+
     public static final String FILE = "config.json";
     private static final ObjectMapper MAPPER =
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -30,6 +41,19 @@ public record ModelConfig(String name, String version, TextCnnConfig network, in
         if (maxLength < 1) {
             throw new IllegalArgumentException("maxLength must be positive, got " + maxLength);
         }
+        if (temperature != null && !(temperature > 0 && temperature < 1e6)) {
+            throw new IllegalArgumentException("temperature must be positive, got " + temperature);
+        }
+    }
+
+    /** The temperature scores are computed with: 1 for an uncalibrated model. */
+    public double scoreTemperature() {
+        return temperature == null ? 1 : temperature;
+    }
+
+    /** The same model, calibrated with {@code t}. */
+    public ModelConfig withTemperature(double t) {
+        return new ModelConfig(name, version, network, maxLength, t);
     }
 
     /** {@code name@version}, as sentiments carry it. */

@@ -102,6 +102,19 @@ public final class SentimentScorer implements AutoCloseable {
         return new FileAttribute<?>[0];
     }
 
+    /** Calibrated scores of logits: {@code sigmoid(logit / T)} with the model's temperature. */
+    private float[] scores(float[] logits) {
+        double temperature = config.scoreTemperature();
+        float[] scores = new float[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            scores[i] =
+                    temperature == 1
+                            ? PaddedBatch.sigmoid(logits[i])
+                            : Calibration.score(logits[i], temperature);
+        }
+        return scores;
+    }
+
     public ModelConfig config() {
         return config;
     }
@@ -140,11 +153,7 @@ public final class SentimentScorer implements AutoCloseable {
                 lengths[i] = batch.get(i).length;
             }
             float[] logits = network.infer(parameters, ids, lengths).toFloatArray();
-            float[] scores = new float[logits.length];
-            for (int i = 0; i < logits.length; i++) {
-                scores[i] = PaddedBatch.sigmoid(logits[i]);
-            }
-            return scores;
+            return scores(logits);
         } catch (RuntimeException e) {
             throw new TranslateException("scoring a batch of " + batch.size() + " failed", e);
         }

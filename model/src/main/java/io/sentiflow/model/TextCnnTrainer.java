@@ -244,7 +244,26 @@ public final class TextCnnTrainer {
                 }
             }
         }
-        Evaluation validationEvaluation = Evaluation.of(bestScores, labels(validationSet));
+        // Calibration: one temperature fitted on the validation rows' logits (accuracy unchanged).
+        boolean[] validationLabels = labels(validationSet);
+        float[] validationLogits = new float[bestScores.length];
+        for (int i = 0; i < bestScores.length; i++) {
+            validationLogits[i] = Calibration.logit(bestScores[i]);
+        }
+        double temperature = Calibration.fitTemperature(validationLogits, validationLabels);
+        float[] calibrated = new float[bestScores.length];
+        for (int i = 0; i < calibrated.length; i++) {
+            calibrated[i] = Calibration.score(validationLogits[i], temperature);
+        }
+        Evaluation uncalibrated = Evaluation.of(bestScores, validationLabels);
+        Evaluation validationEvaluation = Evaluation.of(calibrated, validationLabels);
+        config.withTemperature(temperature).write(outputDirectory);
+        progress.printf(
+                Locale.ROOT,
+                "calibration: temperature %.3f; validation ECE %.4f before, %.4f after%n",
+                temperature,
+                uncalibrated.expectedCalibrationError(),
+                validationEvaluation.expectedCalibrationError());
         writeMetrics(outputDirectory, epochs, bestEpoch, validationEvaluation);
         Charts.trainingCurve(epochs, outputDirectory.resolve("training-curve.png"));
         ModelManifest.write(

@@ -2,6 +2,7 @@ package io.sentiflow.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import io.sentiflow.model.data.LabeledText;
@@ -82,6 +83,45 @@ class TrainAndScoreTest {
             }
             assertThat(correct / (double) scores.length).isGreaterThanOrEqualTo(0.6);
         }
+    }
+
+    @Test
+    void calibrationShouldLowerTheCalibrationErrorOnTheTestSplitAndKeepTheLabels()
+            throws Exception {
+        List<LabeledText> test = SharedData.imdb().sample("test", 2000, 13);
+        try (SentimentScorer scorer = SentimentScorer.load(modelDirectory, Device.cpu())) {
+            double temperature = scorer.config().scoreTemperature();
+            assertThat(scorer.config().temperature())
+                    .as("training wrote a temperature")
+                    .isNotNull();
+            assertThat(temperature).isNotEqualTo(1.0);
+            io.sentiflow.model.eval.Evaluator.Result result =
+                    io.sentiflow.model.eval.Evaluator.evaluate(scorer, test);
+            assertThat(result.evaluation().expectedCalibrationError())
+                    .as("ECE on %d test reviews, temperature %.3f", test.size(), temperature)
+                    .isLessThan(result.uncalibratedEce());
+            float[] scores = scorer.scoreTexts(test.stream().map(LabeledText::text).toList());
+            for (float score : scores) {
+                assertThat(score).isBetween(0f, 1f);
+                float raw = Calibration.score(Calibration.logit(score) * (float) temperature, 1);
+                assertThat(raw >= 0.5f).as("the same side of 0.5").isEqualTo(score >= 0.5f);
+            }
+        }
+    }
+
+    @Test
+    void aTemperatureShouldBeFoundWhereTheLikelihoodIsBest() {
+        // Logits twice as sure as the labels warrant: z = 2·true-logit, so T = 2 fits best.
+        java.util.Random random = new java.util.Random(3);
+        int n = 20_000;
+        float[] logits = new float[n];
+        boolean[] positive = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            double trueLogit = random.nextGaussian() * 2;
+            positive[i] = random.nextDouble() < 1 / (1 + Math.exp(-trueLogit));
+            logits[i] = (float) (2 * trueLogit);
+        }
+        assertThat(Calibration.fitTemperature(logits, positive)).isCloseTo(2.0, within(0.1));
     }
 
     @Test

@@ -30,7 +30,7 @@ import java.util.Map;
  * @param accuracy accuracy on the labelled reviews; null when none
  * @param precision precision of positive on the labelled reviews; null when undefined
  * @param recall recall of positive on the labelled reviews; null when undefined
- * @param alerts names of the thresholds crossed: drift, error-rate, p99-latency
+ * @param alerts names of the thresholds crossed: drift, error-rate, p99-latency, estimated-accuracy
  * @param role what the version does at the window's end: production, canary, shadow, or idle
  *     (loaded or refused, no traffic); null when unknown
  * @param routing the job's routing at the window's end; null when unknown
@@ -40,6 +40,10 @@ import java.util.Map;
  *     most 50; refusals that name no existing version are reported under production)
  * @param modelEventsDropped events of the window beyond those 50, counted only; null when none
  * @param shadow how this version's scores compared with the ones sent, when it is the shadow
+ * @param estimatedAccuracy accuracy estimated without labels: the mean of max(p, 1 − p) over the
+ *     window's (calibrated) scores; null when nothing was scored
+ * @param referenceAccuracy the model's validation accuracy, which the estimate is compared with;
+ *     null when unknown
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelHealth(
@@ -71,7 +75,9 @@ public record ModelHealth(
         Long deviceMemoryBytes,
         List<ModelEvent> modelEvents,
         Long modelEventsDropped,
-        Shadow shadow) {
+        Shadow shadow,
+        Double estimatedAccuracy,
+        Double referenceAccuracy) {
 
     /** Latency percentiles in milliseconds. */
     public record Latency(long p50, long p95, long p99, long max) {}

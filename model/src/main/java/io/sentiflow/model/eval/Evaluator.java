@@ -2,6 +2,7 @@ package io.sentiflow.model.eval;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sentiflow.model.Calibration;
 import io.sentiflow.model.SentimentScorer;
 import io.sentiflow.model.data.LabeledText;
 import java.io.IOException;
@@ -25,8 +26,11 @@ public final class Evaluator {
      * @param evaluation the metrics
      * @param roc the ROC curve
      * @param reviewsPerSecond scoring throughput, tokenization included, batches of 256 by length
+     * @param uncalibratedEce the expected calibration error of the same scores without the model's
+     *     temperature (equal to the evaluation's for an uncalibrated model)
      */
-    public record Result(Evaluation evaluation, RocCurve roc, double reviewsPerSecond) {}
+    public record Result(
+            Evaluation evaluation, RocCurve roc, double reviewsPerSecond, double uncalibratedEce) {}
 
     public static Result evaluate(SentimentScorer scorer, List<LabeledText> reviews)
             throws Exception {
@@ -51,10 +55,17 @@ public final class Evaluator {
         for (int i = 0; i < positive.length; i++) {
             positive[i] = reviews.get(i).positive();
         }
+        double temperature = scorer.config().scoreTemperature();
+        float[] uncalibrated = new float[scores.length];
+        for (int i = 0; i < scores.length; i++) {
+            uncalibrated[i] =
+                    Calibration.score(Calibration.logit(scores[i]) * (float) temperature, 1);
+        }
         return new Result(
                 Evaluation.of(scores, positive),
                 RocCurve.of(scores, positive),
-                reviews.size() / seconds);
+                reviews.size() / seconds,
+                Evaluation.of(uncalibrated, positive).expectedCalibrationError());
     }
 
     /** Writes {@code evaluation.json} and {@code evaluation.png} into {@code directory}. */
@@ -65,6 +76,7 @@ public final class Evaluator {
         json.put("model", model);
         json.put("data", data);
         json.put("metrics", result.evaluation());
+        json.put("uncalibratedExpectedCalibrationError", result.uncalibratedEce());
         json.put("reviewsPerSecond", result.reviewsPerSecond());
         new ObjectMapper()
                 .enable(SerializationFeature.INDENT_OUTPUT)
