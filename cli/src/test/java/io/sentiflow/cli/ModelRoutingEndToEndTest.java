@@ -249,19 +249,9 @@ class ModelRoutingEndToEndTest {
     }
 
     private static void control(StreamingFixture fixture, String... args) {
-        List<String> command = new ArrayList<>(List.of("control"));
-        command.add(args[0]);
-        command.addAll(List.of(args).subList(1, args.length));
-        command.addAll(
-                List.of(
-                        "--bootstrap-servers",
-                        kafka.bootstrapServers(),
-                        "--topic",
-                        fixture.control,
-                        "--issued-by",
-                        "routing-test"));
-        assertThat(Sentiflow.commandLine().execute(command.toArray(String[]::new)))
-                .as("sentiflow %s", command)
+        String[] command = controlArgs(fixture, args);
+        assertThat(Sentiflow.commandLine().execute(command))
+                .as("sentiflow %s", List.of(command))
                 .isZero();
     }
 
@@ -290,6 +280,7 @@ class ModelRoutingEndToEndTest {
         return Sentiflow.commandLine().execute(args);
     }
 
+    /** {@code sentiflow control ARGS} against the fixture's topic, issued by "routing-test". */
     private static String[] controlArgs(StreamingFixture fixture, String... args) {
         List<String> command = new ArrayList<>(List.of("control"));
         command.addAll(List.of(args));
@@ -300,7 +291,7 @@ class ModelRoutingEndToEndTest {
                         "--topic",
                         fixture.control,
                         "--issued-by",
-                        "whoever-i-say"));
+                        "routing-test"));
         return command.toArray(String[]::new);
     }
 

@@ -276,13 +276,14 @@ class ConsoleEndToEndTest {
         return HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** A raw request, for headers the JDK's client will not set (Host). */
-    private static String raw(ConsoleServer server, String request) throws Exception {
-        return raw("127.0.0.1", server, request);
-    }
-
-    private static String raw(String address, ConsoleServer server, String request)
+    /**
+     * A raw {@code GET path} to {@code address} with this {@code Host} header (the JDK's client
+     * will not set one of its own): the start of the response.
+     */
+    private static String get(String address, ConsoleServer server, String path, String host)
             throws Exception {
+        String request =
+                "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
         try (java.net.Socket socket = new java.net.Socket(address, server.port())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream()
@@ -395,17 +396,9 @@ class ConsoleEndToEndTest {
             assertThat(page.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
 
             // DNS rebinding: a loopback console answers to loopback names only.
-            assertThat(
-                            raw(
-                                    closed,
-                                    "GET /healthz HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"))
+            assertThat(get("127.0.0.1", closed, "/healthz", "evil.example"))
                     .startsWith("HTTP/1.1 403");
-            assertThat(
-                            raw(
-                                    closed,
-                                    "GET /healthz HTTP/1.1\r\nHost: localhost:"
-                                            + closed.port()
-                                            + "\r\nConnection: close\r\n\r\n"))
+            assertThat(get("127.0.0.1", closed, "/healthz", "localhost:" + closed.port()))
                     .startsWith("HTTP/1.1 200");
 
             // Event-stream clients are capped (2 here); the third is told to come back later.
@@ -456,38 +449,14 @@ class ConsoleEndToEndTest {
                                 .withBind("0.0.0.0")
                                 .withAllowedHosts(List.of("console.example")))) {
             String port = ":" + open.port();
-            assertThat(
-                            raw(
-                                    address,
-                                    open,
-                                    "GET /healthz HTTP/1.1\r\nHost: evil.example"
-                                            + port
-                                            + "\r\nConnection: close\r\n\r\n"))
+            assertThat(get(address, open, "/healthz", "evil.example" + port))
                     .as("a rebinding page's Host")
                     .startsWith("HTTP/1.1 403");
-            assertThat(
-                            raw(
-                                    address,
-                                    open,
-                                    "GET /healthz HTTP/1.1\r\nHost: Console.Example"
-                                            + port
-                                            + "\r\nConnection: close\r\n\r\n"))
+            assertThat(get(address, open, "/healthz", "Console.Example" + port))
                     .startsWith("HTTP/1.1 200");
-            assertThat(
-                            raw(
-                                    address,
-                                    open,
-                                    "GET /healthz HTTP/1.1\r\nHost: localhost"
-                                            + port
-                                            + "\r\nConnection: close\r\n\r\n"))
+            assertThat(get(address, open, "/healthz", "localhost" + port))
                     .startsWith("HTTP/1.1 200");
-            assertThat(
-                            raw(
-                                    address,
-                                    open,
-                                    "GET /nothing/secret-path HTTP/1.1\r\nHost: localhost"
-                                            + port
-                                            + "\r\nConnection: close\r\n\r\n"))
+            assertThat(get(address, open, "/nothing/secret-path", "localhost" + port))
                     .startsWith("HTTP/1.1 404")
                     .doesNotContain("secret-path");
         }

@@ -77,133 +77,105 @@ public record ConsoleSettings(
     }
 
     public ConsoleSettings withClientProperties(Properties properties) {
-        return new ConsoleSettings(
-                bootstrapServers,
-                properties,
-                reviewsTopic,
-                sentimentsTopic,
-                healthTopic,
-                port,
-                answerTimeout,
-                maxTextBytes,
-                healthHistory,
-                bind,
-                token,
-                threads,
-                maxEventClients,
-                allowedHosts);
+        Copy copy = new Copy(this);
+        copy.clientProperties = properties;
+        return copy.build();
     }
 
     public ConsoleSettings withTopics(String reviews, String sentiments, String health) {
-        return new ConsoleSettings(
-                bootstrapServers,
-                clientProperties,
-                reviews,
-                sentiments,
-                health,
-                port,
-                answerTimeout,
-                maxTextBytes,
-                healthHistory,
-                bind,
-                token,
-                threads,
-                maxEventClients,
-                allowedHosts);
+        Copy copy = new Copy(this);
+        copy.reviewsTopic = reviews;
+        copy.sentimentsTopic = sentiments;
+        copy.healthTopic = health;
+        return copy.build();
     }
 
     public ConsoleSettings withAnswerTimeout(Duration timeout) {
-        return new ConsoleSettings(
-                bootstrapServers,
-                clientProperties,
-                reviewsTopic,
-                sentimentsTopic,
-                healthTopic,
-                port,
-                timeout,
-                maxTextBytes,
-                healthHistory,
-                bind,
-                token,
-                threads,
-                maxEventClients,
-                allowedHosts);
+        Copy copy = new Copy(this);
+        copy.answerTimeout = timeout;
+        return copy.build();
     }
 
     /** Listen on {@code address} (e.g. {@code 0.0.0.0} for every interface). */
     public ConsoleSettings withBind(String address) {
-        return new ConsoleSettings(
-                bootstrapServers,
-                clientProperties,
-                reviewsTopic,
-                sentimentsTopic,
-                healthTopic,
-                port,
-                answerTimeout,
-                maxTextBytes,
-                healthHistory,
-                address,
-                token,
-                threads,
-                maxEventClients,
-                allowedHosts);
+        Copy copy = new Copy(this);
+        copy.bind = address;
+        return copy.build();
     }
 
     /** Require {@code Authorization: Bearer <token>} on the API and the event stream. */
     public ConsoleSettings withToken(String bearer) {
-        return new ConsoleSettings(
-                bootstrapServers,
-                clientProperties,
-                reviewsTopic,
-                sentimentsTopic,
-                healthTopic,
-                port,
-                answerTimeout,
-                maxTextBytes,
-                healthHistory,
-                bind,
-                bearer,
-                threads,
-                maxEventClients,
-                allowedHosts);
+        Copy copy = new Copy(this);
+        copy.token = bearer;
+        return copy.build();
     }
 
-    /** {@code threads} workers, {@code maxEventClients} event-stream clients at most. */
+    /** {@code workers} threads, {@code eventClients} event-stream clients at most. */
     public ConsoleSettings withLimits(int workers, int eventClients) {
-        return new ConsoleSettings(
-                bootstrapServers,
-                clientProperties,
-                reviewsTopic,
-                sentimentsTopic,
-                healthTopic,
-                port,
-                answerTimeout,
-                maxTextBytes,
-                healthHistory,
-                bind,
-                token,
-                workers,
-                eventClients,
-                allowedHosts);
+        Copy copy = new Copy(this);
+        copy.threads = workers;
+        copy.maxEventClients = eventClients;
+        return copy.build();
     }
 
     /** Also answer to these host names (e.g. the one a reverse proxy or DNS gives the console). */
     public ConsoleSettings withAllowedHosts(java.util.List<String> hosts) {
-        return new ConsoleSettings(
-                bootstrapServers,
-                clientProperties,
-                reviewsTopic,
-                sentimentsTopic,
-                healthTopic,
-                port,
-                answerTimeout,
-                maxTextBytes,
-                healthHistory,
-                bind,
-                token,
-                threads,
-                maxEventClients,
-                hosts);
+        Copy copy = new Copy(this);
+        copy.allowedHosts = hosts;
+        return copy.build();
+    }
+
+    /** A mutable copy of every field, so each {@code with…} names only what it changes. */
+    private static final class Copy {
+        private String bootstrapServers;
+        private Properties clientProperties;
+        private String reviewsTopic;
+        private String sentimentsTopic;
+        private String healthTopic;
+        private int port;
+        private Duration answerTimeout;
+        private int maxTextBytes;
+        private Duration healthHistory;
+        private String bind;
+        private String token;
+        private int threads;
+        private int maxEventClients;
+        private java.util.List<String> allowedHosts;
+
+        Copy(ConsoleSettings s) {
+            bootstrapServers = s.bootstrapServers;
+            clientProperties = s.clientProperties;
+            reviewsTopic = s.reviewsTopic;
+            sentimentsTopic = s.sentimentsTopic;
+            healthTopic = s.healthTopic;
+            port = s.port;
+            answerTimeout = s.answerTimeout;
+            maxTextBytes = s.maxTextBytes;
+            healthHistory = s.healthHistory;
+            bind = s.bind;
+            token = s.token;
+            threads = s.threads;
+            maxEventClients = s.maxEventClients;
+            allowedHosts = s.allowedHosts;
+        }
+
+        ConsoleSettings build() {
+            return new ConsoleSettings(
+                    bootstrapServers,
+                    clientProperties,
+                    reviewsTopic,
+                    sentimentsTopic,
+                    healthTopic,
+                    port,
+                    answerTimeout,
+                    maxTextBytes,
+                    healthHistory,
+                    bind,
+                    token,
+                    threads,
+                    maxEventClients,
+                    allowedHosts);
+        }
     }
 
     /** Names no secret: neither the token nor the Kafka client properties (SASL passwords). */

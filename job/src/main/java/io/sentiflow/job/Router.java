@@ -93,16 +93,6 @@ final class Router implements AutoCloseable {
     private ExecutorService loader;
     private CompletableFuture<LoadedModel> loading;
 
-    Router(
-            ModelCatalog catalog,
-            CommandTrust trust,
-            int maxLoaded,
-            int controlMaxBytes,
-            int maxPending,
-            Listener listener) {
-        this(catalog, trust, maxLoaded, controlMaxBytes, maxPending, listener, null);
-    }
-
     /**
      * @param initial the routing to start from when no state is restored (from the routing topic),
      *     or null for the catalog's initial version alone

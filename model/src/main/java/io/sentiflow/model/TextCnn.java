@@ -80,24 +80,12 @@ public final class TextCnn extends AbstractBlock {
         NDArray ids = inputs.singletonOrThrow();
         long batch = ids.getShape().get(0);
         NDArray lengths = ids.neq(Vocabulary.PAD).sum(new int[] {1}).reshape(batch, 1);
-        // N×T×E → N×E×T: Conv1d convolves over the last axis.
-        NDArray embedded =
-                embedding
-                        .forward(store, new NDList(ids), training)
-                        .singletonOrThrow()
-                        .transpose(0, 2, 1);
-        NDList pooled = new NDList();
-        for (int i = 0; i < convolutions.size(); i++) {
-            int width = config.kernelSizes().get(i);
-            NDArray features =
-                    Activation.relu(
-                            convolutions
-                                    .get(i)
-                                    .forward(store, new NDList(embedded), training)
-                                    .singletonOrThrow());
-            pooled.add(maskPadding(features, lengths, width).max(new int[] {2}));
-        }
-        NDArray joined = NDArrays.concat(pooled, 1);
+        NDArray joined =
+                pooled(
+                        store,
+                        ids,
+                        training,
+                        (features, width) -> maskPadding(features, lengths, width));
         NDArray dropped = dropout.forward(store, new NDList(joined), training).singletonOrThrow();
         return output.forward(store, new NDList(dropped), training);
     }
@@ -113,34 +101,55 @@ public final class TextCnn extends AbstractBlock {
      * @param lengths each review's length in tokens (at most T)
      */
     public NDArray infer(ParameterStore store, NDArray ids, int[] lengths) {
-        long batch = ids.getShape().get(0);
         int positions = (int) ids.getShape().get(1);
         boolean padded = false;
         for (int length : lengths) {
             padded |= length < positions;
         }
         NDManager manager = ids.getManager();
+        NDArray joined =
+                padded
+                        ? pooled(
+                                store,
+                                ids,
+                                false,
+                                (features, width) ->
+                                        features.mul(
+                                                javaMask(
+                                                        manager,
+                                                        lengths,
+                                                        positions - width + 1,
+                                                        width)))
+                        : pooled(store, ids, false, (features, width) -> features);
+        return output.forward(store, new NDList(joined), false).singletonOrThrow();
+    }
+
+    /**
+     * Each width's max-pooled ReLU features, side by side (N×F·K): {@code mask} zeroes the window
+     * positions that reach into padding before the pooling.
+     */
+    private NDArray pooled(
+            ParameterStore store,
+            NDArray ids,
+            boolean training,
+            java.util.function.BiFunction<NDArray, Integer, NDArray> mask) {
+        // N×T×E → N×E×T: Conv1d convolves over the last axis.
         NDArray embedded =
                 embedding
-                        .forward(store, new NDList(ids), false)
+                        .forward(store, new NDList(ids), training)
                         .singletonOrThrow()
                         .transpose(0, 2, 1);
         NDList pooled = new NDList();
         for (int i = 0; i < convolutions.size(); i++) {
-            int width = config.kernelSizes().get(i);
             NDArray features =
                     Activation.relu(
                             convolutions
                                     .get(i)
-                                    .forward(store, new NDList(embedded), false)
+                                    .forward(store, new NDList(embedded), training)
                                     .singletonOrThrow());
-            if (padded) {
-                features = features.mul(javaMask(manager, lengths, positions - width + 1, width));
-            }
-            pooled.add(features.max(new int[] {2}));
+            pooled.add(mask.apply(features, config.kernelSizes().get(i)).max(new int[] {2}));
         }
-        NDArray joined = NDArrays.concat(pooled, 1);
-        return output.forward(store, new NDList(joined), false).singletonOrThrow();
+        return NDArrays.concat(pooled, 1);
     }
 
     /** N×1×P: 1 where a window of {@code width} lies wholly inside its review, else 0. */

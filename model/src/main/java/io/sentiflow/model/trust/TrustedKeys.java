@@ -113,13 +113,6 @@ public final class TrustedKeys implements Serializable {
         return new TrustedKeys(byId);
     }
 
-    /** Trusts exactly these keys, by name (for tests and callers that hold keys already). */
-    public static TrustedKeys of(Map<String, PublicKey> keys) {
-        Map<String, Trusted> byId = new TreeMap<>();
-        keys.forEach((name, key) -> byId.put(Keys.id(key), new Trusted(name, key.getEncoded())));
-        return new TrustedKeys(byId);
-    }
-
     /** The trusted keys' names, by key id. */
     public Map<String, String> names() {
         Map<String, String> names = new TreeMap<>();
