@@ -84,6 +84,12 @@ public final class EvaluateCommand implements Callable<Integer> {
                     result.uncalibratedEce());
             System.out.printf(
                     Locale.ROOT,
+                    "  accuracy estimated without labels %.4f (mean confidence; the job's"
+                            + " estimatedAccuracy), measured %.4f%n",
+                    result.estimatedAccuracy(),
+                    e.accuracy());
+            System.out.printf(
+                    Locale.ROOT,
                     "  confusion: TP %d  FP %d  TN %d  FN %d;  %.0f reviews/s on %s%n",
                     e.truePositives(),
                     e.falsePositives(),

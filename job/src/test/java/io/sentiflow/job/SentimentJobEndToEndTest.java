@@ -57,6 +57,7 @@ class SentimentJobEndToEndTest {
 
     private static EmbeddedKafka kafka;
     private static final Map<String, Boolean> truth = new HashMap<>();
+    private static final Map<String, String> texts = new HashMap<>();
 
     /** Malformed values by the offset-independent key we give them, with the reason we expect. */
     private static final Map<String, DeadLetter.Reason> expectedReasons = new LinkedHashMap<>();
@@ -88,6 +89,7 @@ class SentimentJobEndToEndTest {
                 LabeledText review = reviews.get(i);
                 String id = "imdb-test-" + i;
                 truth.put(id, review.positive());
+                texts.put(id, review.text());
                 producer.send(
                         new ProducerRecord<>(
                                 "reviews",
@@ -293,6 +295,36 @@ class SentimentJobEndToEndTest {
             matched.add(key);
         }
         assertThat(matched).containsExactlyInAnyOrderElementsOf(expectedReasons.keySet());
+    }
+
+    @Test
+    void eachScoreShouldBeTheOneTheCommandLineGivesWithTheSameCalibratedModel() throws Exception {
+        // The test model is calibrated (T far from 1), so a job that skipped it would differ.
+        double temperature =
+                Json.mapper()
+                        .readTree(TestModel.directory().resolve("config.json").toFile())
+                        .path("temperature")
+                        .asDouble(1);
+        assertThat(Math.abs(temperature - 1)).isGreaterThan(0.05);
+        List<String> ids = new ArrayList<>(texts.keySet());
+        float[] offline;
+        try (io.sentiflow.model.SentimentScorer scorer =
+                io.sentiflow.model.SentimentScorer.load(
+                        TestModel.directory(), ai.djl.Device.cpu())) {
+            offline = scorer.scoreTexts(ids.stream().map(texts::get).toList());
+        }
+        Map<String, Double> streamed = new HashMap<>();
+        sentiments.forEach(
+                r -> {
+                    Sentiment s = Json.sentiment(r.value());
+                    streamed.put(s.reviewId(), s.score());
+                });
+        assertThat(streamed).hasSize(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            assertThat(streamed.get(ids.get(i)))
+                    .as("score of %s", ids.get(i))
+                    .isCloseTo(offline[i], org.assertj.core.api.Assertions.within(1e-4));
+        }
     }
 
     @Test

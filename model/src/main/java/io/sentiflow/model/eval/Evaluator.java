@@ -28,9 +28,15 @@ public final class Evaluator {
      * @param reviewsPerSecond scoring throughput, tokenization included, batches of 256 by length
      * @param uncalibratedEce the expected calibration error of the same scores without the model's
      *     temperature (equal to the evaluation's for an uncalibrated model)
+     * @param estimatedAccuracy the accuracy the job would estimate without labels: the mean of
+     *     max(p, 1 − p) over the scores
      */
     public record Result(
-            Evaluation evaluation, RocCurve roc, double reviewsPerSecond, double uncalibratedEce) {}
+            Evaluation evaluation,
+            RocCurve roc,
+            double reviewsPerSecond,
+            double uncalibratedEce,
+            double estimatedAccuracy) {}
 
     public static Result evaluate(SentimentScorer scorer, List<LabeledText> reviews)
             throws Exception {
@@ -57,7 +63,9 @@ public final class Evaluator {
         }
         double temperature = scorer.config().scoreTemperature();
         float[] uncalibrated = new float[scores.length];
+        double confidence = 0;
         for (int i = 0; i < scores.length; i++) {
+            confidence += Math.max(scores[i], 1 - scores[i]);
             uncalibrated[i] =
                     Calibration.score(Calibration.logit(scores[i]) * (float) temperature, 1);
         }
@@ -65,7 +73,8 @@ public final class Evaluator {
                 Evaluation.of(scores, positive),
                 RocCurve.of(scores, positive),
                 reviews.size() / seconds,
-                Evaluation.of(uncalibrated, positive).expectedCalibrationError());
+                Evaluation.of(uncalibrated, positive).expectedCalibrationError(),
+                scores.length == 0 ? 0 : confidence / scores.length);
     }
 
     /** Writes {@code evaluation.json} and {@code evaluation.png} into {@code directory}. */
@@ -77,6 +86,7 @@ public final class Evaluator {
         json.put("data", data);
         json.put("metrics", result.evaluation());
         json.put("uncalibratedExpectedCalibrationError", result.uncalibratedEce());
+        json.put("estimatedAccuracy", result.estimatedAccuracy());
         json.put("reviewsPerSecond", result.reviewsPerSecond());
         new ObjectMapper()
                 .enable(SerializationFeature.INDENT_OUTPUT)
