@@ -3,11 +3,14 @@ package io.sentiflow.cli;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.registry.ModelRegistry;
 import io.sentiflow.model.trust.Keys;
+import io.sentiflow.schemas.CanaryCriteria;
+import io.sentiflow.schemas.ContractViolation;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.ModelControl;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -87,7 +90,8 @@ public final class ControlCommand implements Runnable {
                 picocli.CommandLine.Model.CommandSpec spec,
                 ModelControl.Action action,
                 String version,
-                Integer weight)
+                Integer weight,
+                CanaryCriteria analysis)
                 throws Exception {
             if (registry != null && version != null) {
                 new ModelRegistry(registry).resolveForTraffic(version);
@@ -99,7 +103,12 @@ public final class ControlCommand implements Runnable {
                             version,
                             weight,
                             issuedBy,
-                            System.currentTimeMillis());
+                            System.currentTimeMillis(),
+                            null,
+                            null,
+                            analysis,
+                            null,
+                            null);
             if (signKey != null) {
                 var key = Keys.readPrivate(signKey);
                 var publicKey = Keys.publicOf(signKey);
@@ -155,9 +164,13 @@ public final class ControlCommand implements Runnable {
             return null;
         }
 
+        CanaryCriteria analysis() {
+            return null;
+        }
+
         @Override
         public Integer call() throws Exception {
-            return common.send(spec, action(), version(), weight());
+            return common.send(spec, action(), version(), weight(), analysis());
         }
     }
 
@@ -186,10 +199,111 @@ public final class ControlCommand implements Runnable {
     @Command(
             name = "canary",
             mixinStandardHelpOptions = true,
-            description = "Send a share of reviews (chosen by a hash of their id) to a version.")
+            description = {
+                "Send a share of reviews (chosen by a hash of their id) to a version.",
+                "With --auto the job judges the canary against production each health window and"
+                        + " promotes or rolls it back by itself, through the control topic: a hard"
+                        + " criterion that fails rolls it back at once; --max-failed-windows failed"
+                        + " windows in a row too; --windows passing windows in a row and"
+                        + " --min-reviews reviews promote it. Where labels arrive (labelled reviews"
+                        + " or review-labels) and each side has --min-labelled, accuracy decides"
+                        + " and the unlabelled proxies are only reported."
+            })
     static final class Canary extends SendVersion {
+        private static final CanaryCriteria DEFAULTS = CanaryCriteria.defaults();
+
         @Option(names = "--weight", required = true, description = "Percent of reviews, 0-100.")
         int weight;
+
+        @Option(
+                names = "--auto",
+                description = "Let the job promote or roll back the canary by these criteria.")
+        boolean auto;
+
+        @Option(
+                names = "--min-reviews",
+                description = "Reviews the canary scores before promotion (default: 500).")
+        long minReviews = DEFAULTS.minReviews();
+
+        @Option(
+                names = "--windows",
+                description = "Passing health windows in a row before promotion (default: 3).")
+        int windows = DEFAULTS.windows();
+
+        @Option(
+                names = "--max-failed-windows",
+                description = "Failed windows in a row that roll it back (default: 3).")
+        int maxFailedWindows = DEFAULTS.maxFailedWindows();
+
+        @Option(
+                names = "--max-error-rate-increase",
+                description =
+                        "Hard: scoring errors per review above production's, per window (default:"
+                                + " 0.01).")
+        double maxErrorRateIncrease = DEFAULTS.maxErrorRateIncrease();
+
+        @Option(
+                names = "--max-p99-ratio",
+                description =
+                        "Soft: p99 latency over production's (at least 50 ms), per window (default:"
+                                + " 2.0).")
+        double maxP99Ratio = DEFAULTS.maxP99Ratio();
+
+        @Option(
+                names = "--max-positive-rate-difference",
+                description =
+                        "Soft, until labels suffice: positive-rate difference since the start"
+                                + " (default: 0.15).")
+        double maxPositiveRateDifference = DEFAULTS.maxPositiveRateDifference();
+
+        @Option(
+                names = "--max-psi",
+                description =
+                        "Soft, until labels suffice: PSI between the two score histograms since the"
+                                + " start (default: 0.25).")
+        double maxPsi = DEFAULTS.maxPsi();
+
+        @Option(
+                names = "--min-compared",
+                description = "Reviews each side scores before the proxies count (default: 200).")
+        long minCompared = DEFAULTS.minCompared();
+
+        @Option(
+                names = "--min-labelled",
+                description =
+                        "Labelled reviews each side needs before accuracy is judged (default:"
+                                + " 100).")
+        long minLabelled = DEFAULTS.minLabelled();
+
+        @Option(
+                names = "--alpha",
+                description =
+                        "Hard: the canary is rolled back when it is less accurate with a one-sided"
+                                + " p-value below this (default: 0.01).")
+        double alpha = DEFAULTS.alpha();
+
+        @Option(
+                names = "--max-accuracy-drop",
+                description =
+                        "Once labels decide, a window passes only when the canary is shown (95 %"
+                                + " one-sided) not less accurate than production by more than this"
+                                + " (default: 0.05).")
+        double maxAccuracyDrop = DEFAULTS.maxAccuracyDrop();
+
+        /** The criteria options, which mean something only with --auto. */
+        private static final List<String> CRITERIA_OPTIONS =
+                List.of(
+                        "--min-reviews",
+                        "--windows",
+                        "--max-failed-windows",
+                        "--max-error-rate-increase",
+                        "--max-p99-ratio",
+                        "--max-positive-rate-difference",
+                        "--max-psi",
+                        "--min-compared",
+                        "--min-labelled",
+                        "--alpha",
+                        "--max-accuracy-drop");
 
         @Override
         ModelControl.Action action() {
@@ -199,6 +313,46 @@ public final class ControlCommand implements Runnable {
         @Override
         Integer weight() {
             return weight;
+        }
+
+        @Override
+        CanaryCriteria analysis() {
+            var parsed = spec.commandLine().getParseResult();
+            if (!auto) {
+                for (String option : CRITERIA_OPTIONS) {
+                    if (parsed.hasMatchedOption(option)) {
+                        throw new picocli.CommandLine.ParameterException(
+                                spec.commandLine(),
+                                option + " is a criterion of --auto: add --auto");
+                    }
+                }
+                return null;
+            }
+            if (weight == 0 || weight == 100) {
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--auto compares the canary with production on their own reviews: a weight"
+                                + " of "
+                                + weight
+                                + " leaves one of them none");
+            }
+            try {
+                return new CanaryCriteria(
+                        minReviews,
+                        windows,
+                        maxFailedWindows,
+                        maxErrorRateIncrease,
+                        maxP99Ratio,
+                        maxPositiveRateDifference,
+                        maxPsi,
+                        minCompared,
+                        minLabelled,
+                        alpha,
+                        maxAccuracyDrop);
+            } catch (ContractViolation e) {
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(), e.getMessage().replace("ModelControl.analysis.", "--"));
+            }
         }
     }
 

@@ -129,9 +129,10 @@ public final class TopicsCommand implements Runnable {
             description = {
                 "The least ACLs a principal needs for its role, from the job's own topic names,",
                 "group and transactional id prefix: printed as kafka-acls.sh commands, or applied.",
-                "Roles: job (reads reviews, labels, commands; writes the four outputs), producer",
-                "(writes reviews and labels), dashboard (reads the outputs), operator (writes",
-                "model-control)."
+                "Roles: job (reads reviews, labels, commands; writes the four outputs, model-routing",
+                "and, unless --control.decisions false, its canary decisions to model-control),",
+                "producer (writes reviews and labels), dashboard (reads the outputs), operator",
+                "(writes model-control)."
             })
     static final class Acls implements Callable<Integer> {
         @Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -404,4 +404,109 @@ class ModelRoutingEndToEndTest {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void anAutomaticCanaryShouldBeDecidedByTheJobAndSignedWithItsOwnKey(@TempDir Path work)
+            throws Exception {
+        Path keys = work.resolve("keys");
+        Path root = work.resolve("registry");
+        assertThat(sentiflow("keys", "generate", "ops", "--dir", keys.toString())).isZero();
+        assertThat(sentiflow("keys", "generate", "job", "--dir", keys.toString())).isZero();
+        String ops = keys.resolve("ops.key").toString();
+        String registry = "--registry=" + root;
+        for (Path model : List.of(TestModel.directory(), TestModel.version3())) {
+            assertThat(
+                            sentiflow(
+                                    "models",
+                                    "publish",
+                                    registry,
+                                    "--sign-key",
+                                    ops,
+                                    model.toString()))
+                    .isZero();
+        }
+        StreamingFixture fixture = new StreamingFixture(kafka, "auto-signed");
+        JobConfig config =
+                fixture.config(
+                        Map.of(
+                                JobConfig.REGISTRY_ROOT,
+                                root.toString(),
+                                JobConfig.MODEL_VERSION,
+                                V1,
+                                JobConfig.CONTROL_TRUSTED_KEYS,
+                                keys.toString(),
+                                JobConfig.CONTROL_SIGN_KEY,
+                                keys.resolve("job.key").toString(),
+                                JobConfig.CONTROL_MAX_AGE_MS,
+                                "60000",
+                                JobConfig.HEALTH_WINDOW_MS,
+                                "500"));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        JobClient job = SentimentJob.fromConfig(config).executeAsync(env);
+        try {
+            // Unlabelled reviews: the tiny version 3 scores unlike version 1, and nothing says
+            // it is right, so the proxies fail its windows until it is rolled back.
+            assertThat(
+                            sentiflow(
+                                    controlArgs(
+                                            fixture,
+                                            "canary",
+                                            V3,
+                                            "--weight",
+                                            "50",
+                                            "--auto",
+                                            "--min-compared",
+                                            "200",
+                                            "--max-failed-windows",
+                                            "2",
+                                            "--command-id",
+                                            "auto-3",
+                                            "--sign-key",
+                                            ops)))
+                    .isZero();
+            fixture.produce(TestModel.imdb().sample("test", 1500, 69), "auto", 150);
+            List<io.sentiflow.schemas.ModelControl> commands =
+                    KafkaClients.readUntil(
+                                    kafka.bootstrapServers(),
+                                    fixture.control,
+                                    r -> r.size() >= 2,
+                                    Duration.ofSeconds(60))
+                            .stream()
+                            .map(r -> Json.modelControl(r.value()))
+                            .toList();
+            assertThat(commands).hasSize(2);
+            io.sentiflow.schemas.ModelControl decision = commands.get(1);
+            assertThat(decision.action())
+                    .isEqualTo(io.sentiflow.schemas.ModelControl.Action.CLEAR_CANARY);
+            assertThat(decision.decides()).isEqualTo("auto-3");
+            assertThat(decision.signature()).isNotNull();
+            assertThat(decision.reason()).contains("psi").contains("fail");
+            // Applied as signed by the job's key: its name is the issuer.
+            awaitHealth(
+                    fixture,
+                    h ->
+                            h.modelEvents() != null
+                                    && h.modelEvents().stream()
+                                            .anyMatch(
+                                                    e ->
+                                                            e.type().equals("ROUTED")
+                                                                    && decision.commandId()
+                                                                            .equals(e.commandId())
+                                                                    && "job".equals(e.issuedBy())));
+            ModelHealth.CanaryAnalysis decided =
+                    health(fixture).stream()
+                            .map(ModelHealth::canaryAnalysis)
+                            .filter(a -> a != null && "rollback".equals(a.verdict()))
+                            .findFirst()
+                            .orElseThrow();
+            assertThat(decided.failedWindows()).isEqualTo(2);
+            assertThat(decided.criteria())
+                    .filteredOn(c -> c.name().equals("psi"))
+                    .singleElement()
+                    .satisfies(c -> assertThat(c.outcome()).isEqualTo("fail"));
+        } finally {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
 }

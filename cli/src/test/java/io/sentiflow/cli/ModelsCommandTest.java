@@ -184,5 +184,44 @@ class ModelsCommandTest {
                         "127.0.0.1:1");
         assertThat(badWeight.exitCode()).isEqualTo(1);
         assertThat(badWeight.err()).contains("weight must be between 0 and 100");
+        ConsoleCapture.Result criterionWithoutAuto =
+                ConsoleCapture.run(
+                        "control",
+                        "canary",
+                        "textcnn-test@2",
+                        "--weight",
+                        "10",
+                        "--min-reviews",
+                        "50",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1");
+        assertThat(criterionWithoutAuto.exitCode()).isNotZero();
+        assertThat(criterionWithoutAuto.err()).contains("--min-reviews is a criterion of --auto");
+        ConsoleCapture.Result allTraffic =
+                ConsoleCapture.run(
+                        "control",
+                        "canary",
+                        "textcnn-test@2",
+                        "--weight",
+                        "100",
+                        "--auto",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1");
+        assertThat(allTraffic.exitCode()).isNotZero();
+        assertThat(allTraffic.err()).contains("leaves one of them none");
+        ConsoleCapture.Result badAlpha =
+                ConsoleCapture.run(
+                        "control",
+                        "canary",
+                        "textcnn-test@2",
+                        "--weight",
+                        "10",
+                        "--auto",
+                        "--alpha",
+                        "0.9",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1");
+        assertThat(badAlpha.exitCode()).isNotZero();
+        assertThat(badAlpha.err()).contains("--alpha in (0, 0.5)");
     }
 }

@@ -216,7 +216,8 @@ class TopicsCommandTest {
                 .contains(
                         "--operation Write --transactional-id sentiflow --resource-pattern-type prefixed")
                 .contains("--operation Read --group sentiflow --resource-pattern-type prefixed")
-                .doesNotContain("--operation Write --topic acl-control")
+                // Its automatic canary decisions go to the control topic like a person's.
+                .contains("--operation Write --topic acl-control")
                 .doesNotContain("--operation Write --topic acl-reviews");
         String producer = acls("producer", "User:shop");
         assertThat(producer)

@@ -230,6 +230,7 @@ class ConsoleEndToEndTest {
                                     .equals("textcnn-test@1"));
             wait.until(
                     b -> b.findElements(By.cssSelector("#chart-throughput polyline")).size() > 0);
+            showsACanaryAnalysis(browser, wait);
             byte[] png = ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES);
             Path shot = Path.of("target", "console-screenshot.png");
             Files.write(shot, png);
@@ -238,6 +239,48 @@ class ConsoleEndToEndTest {
             browser.quit();
             traffic.interrupt();
         }
+    }
+
+    /**
+     * The page shows the job's canary analysis from the health topic: the contract's example of a
+     * rolled-back canary, published as the job publishes its records.
+     */
+    private static void showsACanaryAnalysis(WebDriver browser, WebDriverWait wait)
+            throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode record;
+        try (var example =
+                ConsoleEndToEndTest.class.getResourceAsStream(
+                        "/sentiflow/examples/model-health.v1/canary-analysis.json")) {
+            record =
+                    (com.fasterxml.jackson.databind.node.ObjectNode)
+                            Json.mapper().readTree(example);
+        }
+        long now = System.currentTimeMillis();
+        record.put("windowStart", now - 1000);
+        record.put("windowEnd", now);
+        record.remove("routing");
+        try (var producer =
+                io.sentiflow.local.KafkaClients.producer(
+                        kafka.bootstrapServers(), new java.util.Properties())) {
+            producer.send(
+                            new org.apache.kafka.clients.producer.ProducerRecord<>(
+                                    live.health,
+                                    "textcnn-imdb@3"
+                                            .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                    Json.mapper().writeValueAsBytes(record)))
+                    .get(30, TimeUnit.SECONDS);
+        }
+        wait.until(
+                b ->
+                        !b.findElements(By.id("canary-verdict")).isEmpty()
+                                && b.findElement(By.id("canary-verdict"))
+                                        .getText()
+                                        .equals("rollback"));
+        assertThat(browser.findElement(By.id("canary-decision")).getText()).isEqualTo("rollback");
+        assertThat(browser.findElement(By.id("canary")).getText())
+                .contains("textcnn-imdb@3 against textcnn-imdb@2")
+                .contains("accuracy-difference *")
+                .contains("fail");
     }
 
     private static void classify(WebDriver browser, WebDriverWait wait, String text, String label) {

@@ -1,16 +1,28 @@
 package io.sentiflow.job;
 
 import io.sentiflow.model.ModelManifest;
+import io.sentiflow.model.trust.Keys;
+import io.sentiflow.schemas.ModelControl;
 import io.sentiflow.schemas.ModelHealth;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Merges the scoring subtasks' per-window figures ({@link HealthPartial}), label feedback, model
@@ -23,12 +35,36 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * ends, so the subtasks' partials of it have arrived; a partial later still counts in the window
  * being collected. Health is monitoring, not data: a window in progress at a failure is not
  * replayed.
+ *
+ * <p>It also judges an automatic canary ({@link CanaryJudge}) on each window it reports, attaches
+ * the evidence to the canary's record, and sends the decision as a control command on {@link
+ * #DECISIONS} — the control topic, the path a person's command takes — signed with {@code
+ * control.sign-key} when one is set. The judge is checkpointed, and its decision leaves through a
+ * transactional sink with the same checkpoint, so a restart neither loses nor repeats it.
  */
 public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
         implements OneInputStreamOperator<HealthEvent, ModelHealth>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
 
+    /** Automatic canary decisions, for the control topic. */
+    public static final OutputTag<ModelControl> DECISIONS =
+            new OutputTag<>("canary-decisions", ContractType.MODEL_CONTROL);
+
+    /** The alert of a decision that has not applied within a few windows (refused, or lost). */
+    static final String PENDING_ALERT = "canary-decision-pending";
+
+    /** Who the job's unsigned decisions name as their issuer. */
+    static final String ISSUER = "canary-analysis";
+
     private final ModelCatalog catalog;
+    private final String signKey;
+    private transient PrivateKey decisionKey;
+    private transient String decisionKeyId;
+
+    /** The automatic canary being judged, or null. */
+    private transient CanaryJudge judge;
+
+    private transient ListState<String> judgeState;
     private final long windowMs;
     private final HealthAccumulator.Thresholds thresholds;
 
@@ -58,8 +94,10 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
             double driftThreshold,
             double errorRateThreshold,
             long p99ThresholdMs,
-            double estimatedAccuracyDrop) {
+            double estimatedAccuracyDrop,
+            String signKey) {
         this.catalog = catalog;
+        this.signKey = signKey;
         this.windowMs = windowMs;
         this.thresholds =
                 new HealthAccumulator.Thresholds(
@@ -67,8 +105,29 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
     }
 
     @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        judgeState =
+                context.getOperatorStateStore()
+                        .getListState(new ListStateDescriptor<>("canary-judge", Types.STRING));
+        for (String saved : judgeState.get()) {
+            judge = CanaryJudge.restore(saved);
+        }
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        judgeState.update(judge == null ? List.of() : List.of(judge.snapshot()));
+    }
+
+    @Override
     public void open() throws Exception {
         super.open();
+        if (signKey != null) {
+            decisionKey = Keys.readPrivate(Path.of(signKey)).key();
+            decisionKeyId = Keys.id(Keys.publicOf(Path.of(signKey)));
+        }
         references = new java.util.HashMap<>();
         latest = new java.util.HashMap<>();
         windows = new TreeMap<>();
@@ -119,10 +178,14 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
             current()
                     .byVersion
                     .computeIfAbsent(event.feedback.modelVersion, HealthAccumulator::new)
-                    .addLabelled(event.feedback.predictedPositive, event.feedback.actualPositive);
+                    .addLabelled(
+                            event.feedback.predictedPositive,
+                            event.feedback.actualPositive,
+                            event.feedback.representative);
         } else if (event.model != null) {
             if (event.model.production != null && event.model.subtask == 0) {
                 routing = event.model.routing();
+                followCanary();
             }
             Window window = current();
             HealthAccumulator owner = ownerOf(window, event.model);
@@ -159,7 +222,84 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
         }
     }
 
+    /**
+     * Starts judging an automatic canary once the routing shows one, and stops when it is gone, its
+     * production changed, or another canary command replaced it (a restored judge waits for the
+     * routing to be known).
+     */
+    private void followCanary() {
+        if (judge != null && !judge.judges(routing)) {
+            LOG.info(
+                    "canary analysis of {} (command {}) ended: {}",
+                    judge.canary(),
+                    Sanitized.id(judge.commandId()),
+                    judge.decision() == null ? "the routing changed" : judge.decision());
+            judge = null;
+        }
+        if (judge == null && routing.canaryAnalysis() != null) {
+            judge =
+                    new CanaryJudge(
+                            routing.canaryCommandId(),
+                            routing.canary(),
+                            routing.production(),
+                            routing.canaryAnalysis());
+        }
+    }
+
+    /** The canary's verdict on this window, its decision sent when it made one now; or null. */
+    private ModelHealth.CanaryAnalysis judgeCanary(Window window) {
+        if (judge == null || routing == null) {
+            return null;
+        }
+        boolean undecided = judge.decision() == null;
+        HealthAccumulator canary = window.byVersion.get(judge.canary());
+        HealthAccumulator production = window.byVersion.get(judge.production());
+        ModelHealth.CanaryAnalysis evidence =
+                judge.judge(
+                        canary == null ? null : canary.figures(),
+                        production == null ? null : production.figures());
+        if (undecided && judge.decision() != null) {
+            sendDecision(evidence);
+        }
+        return evidence;
+    }
+
+    private void sendDecision(ModelHealth.CanaryAnalysis evidence) {
+        boolean promote = CanaryJudge.PROMOTE.equals(evidence.decision());
+        ModelControl decision =
+                new ModelControl(
+                        evidence.decisionCommandId(),
+                        promote ? ModelControl.Action.DEPLOY : ModelControl.Action.CLEAR_CANARY,
+                        promote ? evidence.canary() : null,
+                        null,
+                        ISSUER,
+                        getProcessingTimeService().getCurrentProcessingTime(),
+                        null,
+                        null,
+                        null,
+                        evidence.commandId(),
+                        CanaryJudge.reason(evidence));
+        if (decisionKey != null) {
+            decision =
+                    decision.signed(
+                            decisionKeyId,
+                            content ->
+                                    Base64.getEncoder()
+                                            .encodeToString(Keys.sign(decisionKey, content)));
+        }
+        LOG.info(
+                "canary analysis decided: {} (command {})",
+                Sanitized.text(decision.reason(), ModelControl.MAX_REASON_LENGTH),
+                decision.commandId());
+        output.collect(DECISIONS, new StreamRecord<>(decision));
+    }
+
     private void emit(Window window, long windowStart, long end) {
+        ModelHealth.CanaryAnalysis canaryAnalysis = judgeCanary(window);
+        if (canaryAnalysis != null) {
+            // The evidence is reported even for a window the canary scored nothing in.
+            window.byVersion.computeIfAbsent(canaryAnalysis.canary(), HealthAccumulator::new);
+        }
         for (Map.Entry<String, HealthAccumulator> entry : window.byVersion.entrySet()) {
             ModelManifest manifest = reference(entry.getKey());
             ModelHealth record =
@@ -175,6 +315,11 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
                                             : manifest.validation().accuracy(),
                                     thresholds,
                                     routing);
+            if (canaryAnalysis != null && record.modelVersion().equals(canaryAnalysis.canary())) {
+                record =
+                        record.withCanaryAnalysis(
+                                canaryAnalysis, judge.decisionPending() ? PENDING_ALERT : null);
+            }
             if (latest.put(record.modelVersion(), record) == null) {
                 registerGauges(record.modelVersion());
             }

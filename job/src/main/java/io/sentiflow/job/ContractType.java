@@ -32,6 +32,8 @@ public final class ContractType<T> extends TypeInformation<T> {
             new ContractType<>(ModelHealth.class);
     public static final ContractType<io.sentiflow.schemas.ModelRouting> MODEL_ROUTING =
             new ContractType<>(io.sentiflow.schemas.ModelRouting.class);
+    public static final ContractType<io.sentiflow.schemas.ModelControl> MODEL_CONTROL =
+            new ContractType<>(io.sentiflow.schemas.ModelControl.class);
 
     private final Class<T> type;
 

@@ -38,14 +38,19 @@ final class HealthAccumulator {
         this.modelVersion = modelVersion;
     }
 
+    /** The figures merged so far. */
+    HealthFigures figures() {
+        return figures;
+    }
+
     /** A scoring subtask's figures of this version and window. */
     void add(HealthFigures partial) {
         figures.merge(partial);
     }
 
     /** A prediction whose true label arrived later. */
-    void addLabelled(boolean predicted, boolean actual) {
-        figures.addLabelled(predicted, actual);
+    void addLabelled(boolean predicted, boolean actual, boolean representative) {
+        figures.addLabelled(predicted, actual, representative);
     }
 
     void add(ModelEvent event) {
@@ -165,7 +170,8 @@ final class HealthAccumulator {
                                 f.shadowAgreed / (double) f.shadowCompared,
                                 f.shadowDifference / f.shadowCompared),
                 estimatedAccuracy,
-                referenceAccuracy);
+                referenceAccuracy,
+                null);
     }
 
     private String roleIn(RoutingTable routing) {

@@ -17,6 +17,10 @@ final class HealthFigures {
     private static final long MAX_INFERENCE_MS = 600_000L;
 
     long scored;
+
+    /** Reviews this version could not score (dead-lettered as SCORING_ERROR). */
+    long failed;
+
     long positives;
     double scoreSum;
     double confidenceSum;
@@ -32,6 +36,14 @@ final class HealthFigures {
     long falsePositives;
     long trueNegatives;
     long falseNegatives;
+
+    /**
+     * Labelled reviews that are a fair sample of the version's traffic, and how many were right.
+     */
+    long representativeLabelled;
+
+    long representativeCorrect;
+
     Long deviceMemoryBytes;
     final TreeSet<String> shadowComparedWith = new TreeSet<>();
     long shadowCompared;
@@ -56,12 +68,19 @@ final class HealthFigures {
         tokens += tokenCount;
         unknownTokens += unknown;
         if (label != null) {
-            addLabelled(positive, io.sentiflow.schemas.Labels.POSITIVE.equals(label));
+            addLabelled(positive, io.sentiflow.schemas.Labels.POSITIVE.equals(label), true);
         }
     }
 
-    /** A prediction with its true label, from the review itself or from later feedback. */
-    void addLabelled(boolean predicted, boolean actual) {
+    /**
+     * A prediction with its true label, from the review itself or from later feedback; {@code
+     * representative} when the label is not there because of how the model scored the review.
+     */
+    void addLabelled(boolean predicted, boolean actual, boolean representative) {
+        if (representative) {
+            representativeLabelled++;
+            representativeCorrect += predicted == actual ? 1 : 0;
+        }
         if (predicted && actual) {
             truePositives++;
         } else if (predicted) {
@@ -94,6 +113,7 @@ final class HealthFigures {
     /** Adds another window's figures of the same version. */
     void merge(HealthFigures other) {
         scored += other.scored;
+        failed += other.failed;
         positives += other.positives;
         scoreSum += other.scoreSum;
         confidenceSum += other.confidenceSum;
@@ -111,6 +131,8 @@ final class HealthFigures {
         falsePositives += other.falsePositives;
         trueNegatives += other.trueNegatives;
         falseNegatives += other.falseNegatives;
+        representativeLabelled += other.representativeLabelled;
+        representativeCorrect += other.representativeCorrect;
         if (other.deviceMemoryBytes != null) {
             deviceMemoryBytes =
                     deviceMemoryBytes == null
@@ -127,7 +149,7 @@ final class HealthFigures {
     }
 
     boolean isEmpty() {
-        return scored == 0 && batches == 0 && shadowCompared == 0;
+        return scored == 0 && failed == 0 && batches == 0 && shadowCompared == 0;
     }
 
     long labelled() {
@@ -142,6 +164,7 @@ final class HealthFigures {
         partial.subtask = subtask;
         partial.device = device;
         partial.scored = scored;
+        partial.failed = failed;
         partial.positives = positives;
         partial.scoreSum = scoreSum;
         partial.confidenceSum = confidenceSum;
@@ -157,6 +180,8 @@ final class HealthFigures {
         partial.falsePositives = falsePositives;
         partial.trueNegatives = trueNegatives;
         partial.falseNegatives = falseNegatives;
+        partial.representativeLabelled = representativeLabelled;
+        partial.representativeCorrect = representativeCorrect;
         partial.deviceMemoryBytes = deviceMemoryBytes;
         partial.shadowComparedWith = shadowComparedWith.toArray(String[]::new);
         partial.shadowCompared = shadowCompared;
@@ -169,6 +194,7 @@ final class HealthFigures {
         HealthFigures figures = new HealthFigures();
         figures.device = partial.device;
         figures.scored = partial.scored;
+        figures.failed = partial.failed;
         figures.positives = partial.positives;
         figures.scoreSum = partial.scoreSum;
         figures.confidenceSum = partial.confidenceSum;
@@ -184,6 +210,8 @@ final class HealthFigures {
         figures.falsePositives = partial.falsePositives;
         figures.trueNegatives = partial.trueNegatives;
         figures.falseNegatives = partial.falseNegatives;
+        figures.representativeLabelled = partial.representativeLabelled;
+        figures.representativeCorrect = partial.representativeCorrect;
         figures.deviceMemoryBytes = partial.deviceMemoryBytes;
         if (partial.shadowComparedWith != null) {
             figures.shadowComparedWith.addAll(java.util.List.of(partial.shadowComparedWith));

@@ -11,6 +11,9 @@ public class HealthPartial {
     public int subtask;
     public String device;
     public long scored;
+    public long failed;
+    public long representativeLabelled;
+    public long representativeCorrect;
     public long positives;
     public double scoreSum;
     public double confidenceSum;

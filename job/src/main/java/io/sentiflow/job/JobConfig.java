@@ -67,6 +67,15 @@ public final class JobConfig implements Serializable {
     public static final String CONTROL_MAX_PENDING = "control.max-pending";
     public static final String CONTROL_TRUSTED_KEYS = "control.trusted-keys";
     public static final String CONTROL_MAX_AGE_MS = "control.max-age-ms";
+    public static final String CONTROL_SIGN_KEY = "control.sign-key";
+    public static final String CONTROL_DECISIONS = "control.decisions";
+
+    /**
+     * The smallest {@code control.max-bytes}: a canary decision (a reason of at most 1,024
+     * characters, ids and versions of at most 256, a signature) always fits.
+     */
+    static final int MIN_CONTROL_MAX_BYTES = 8192;
+
     public static final String REGISTRY_TRUSTED_KEYS = "registry.trusted-keys";
     public static final String REVIEW_TIMESTAMP_MAX_AGE_MS = "review.timestamp-max-age-ms";
     public static final String STATE_BACKEND = "state.backend";
@@ -135,6 +144,8 @@ public final class JobConfig implements Serializable {
         d.put(CONTROL_MAX_PENDING, "100");
         d.put(CONTROL_TRUSTED_KEYS, "");
         d.put(CONTROL_MAX_AGE_MS, "0");
+        d.put(CONTROL_SIGN_KEY, "");
+        d.put(CONTROL_DECISIONS, "true");
         d.put(REGISTRY_TRUSTED_KEYS, "");
         d.put(REVIEW_TIMESTAMP_MAX_AGE_MS, "600000");
         d.put(STATE_BACKEND, "hashmap");
@@ -269,10 +280,18 @@ public final class JobConfig implements Serializable {
         }
         oneOf(BOUNDED, "true", "false");
         oneOf(ROUTING_RESTORE, "true", "false");
+        oneOf(CONTROL_DECISIONS, "true", "false");
         positive(DEAD_LETTERS_MAX_VALUE_BYTES);
         positive(OUTPUT_MAX_RECORD_BYTES);
         positive(LABELS_MAX_BYTES);
         positive(CONTROL_MAX_BYTES);
+        if (controlMaxBytes() < MIN_CONTROL_MAX_BYTES) {
+            throw new IllegalArgumentException(
+                    CONTROL_MAX_BYTES
+                            + " must be at least "
+                            + MIN_CONTROL_MAX_BYTES
+                            + ": the job's own canary decisions take up to that much");
+        }
         positive(CONTROL_MAX_PENDING);
         if (controlMaxAgeMs() < 0) {
             throw new IllegalArgumentException(CONTROL_MAX_AGE_MS + " must be >= 0 (0: no limit)");
@@ -387,6 +406,25 @@ public final class JobConfig implements Serializable {
      */
     public String controlTrustedKeys() {
         return blankToNull(values.get(CONTROL_TRUSTED_KEYS));
+    }
+
+    /**
+     * The job's own Ed25519 private key ({@code NAME.key}, {@code NAME.pub} beside it), with which
+     * it signs its automatic canary decisions; null: they go unsigned. Needed, and its public key
+     * among {@code control.trusted-keys}, for {@code control canary --auto} where commands must be
+     * signed.
+     */
+    public String controlSignKey() {
+        return blankToNull(values.get(CONTROL_SIGN_KEY));
+    }
+
+    /**
+     * Whether the job carries out automatic canary analyses ({@code control canary --auto}),
+     * writing its decisions to the control topic; false refuses such canaries, and its Kafka
+     * principal needs no Write on that topic.
+     */
+    public boolean controlDecisions() {
+        return Boolean.parseBoolean(values.get(CONTROL_DECISIONS));
     }
 
     /** The most a command's arrival may lag its {@code issuedAt}; 0: no limit. */

@@ -72,7 +72,12 @@ public final class JoinLabelFeedback
             throws Exception {
         Boolean known = label.value();
         if (known != null) {
-            out.collect(new LabelledPrediction(scored.modelVersion, scored.positive, known));
+            out.collect(
+                    new LabelledPrediction(
+                            scored.modelVersion,
+                            scored.positive,
+                            known,
+                            join.inFraction(scored.reviewId)));
             label.clear();
         } else {
             prediction.update(scored);
@@ -85,7 +90,12 @@ public final class JoinLabelFeedback
         boolean actual = Labels.POSITIVE.equals(feedback.label());
         Prediction known = prediction.value();
         if (known != null) {
-            out.collect(new LabelledPrediction(known.modelVersion, known.positive, actual));
+            out.collect(
+                    new LabelledPrediction(
+                            known.modelVersion,
+                            known.positive,
+                            actual,
+                            join.inFraction(feedback.reviewId())));
             prediction.clear();
         } else if (join.waitsForPrediction(feedback.reviewId())) {
             label.update(actual);

@@ -13,15 +13,19 @@ import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The least Kafka ACLs each party of a deployment needs, from the job's own topic names, consumer
- * group and transactional id prefix: nobody but an operator may write {@code model-control}, and
- * the job writes only its four outputs.
+ * group and transactional id prefix: nobody but an operator and the job (its automatic canary
+ * decisions, which with {@code control.trusted-keys} apply only when signed by the job's own key,
+ * and that key signs nothing else) may write {@code model-control}; the job writes its outputs.
  */
 public final class KafkaAcls {
     private KafkaAcls() {}
 
     /** Who the ACLs are for. */
     public enum Role {
-        /** The Flink job: reads reviews, labels and commands; writes its four outputs. */
+        /**
+         * The Flink job: reads reviews, labels and commands; writes its four outputs, the routing
+         * topic and its automatic canary decisions.
+         */
         JOB,
         /** Publishes reviews and true labels. */
         PRODUCER,
@@ -63,6 +67,10 @@ public final class KafkaAcls {
                                 config.samplesTopic())) {
                     topic(acls, principal, topic, AclOperation.WRITE, AclOperation.DESCRIBE);
                     topic(acls, principal, topic, AclOperation.DESCRIBE_CONFIGS);
+                }
+                // Automatic canary decisions go where a person's commands go.
+                if (config.controlDecisions()) {
+                    topic(acls, principal, config.controlTopic(), AclOperation.WRITE);
                 }
                 // The routing topic: written after every command, read back at a fresh start.
                 topic(

@@ -146,6 +146,23 @@ public final class KafkaIo {
         return sink(config, serializer, "model-routing");
     }
 
+    /**
+     * The control topic, for the job's automatic canary decisions: keyed like every command, so
+     * they share its one partition and apply in order with the commands of people.
+     */
+    public static KafkaSink<io.sentiflow.schemas.ModelControl> controlSink(JobConfig config) {
+        KafkaRecordSerializationSchema<io.sentiflow.schemas.ModelControl> serializer =
+                (command, context, timestamp) ->
+                        new ProducerRecord<>(
+                                config.controlTopic(),
+                                CONTROL_KEY.getBytes(StandardCharsets.UTF_8),
+                                Json.toBytes(command));
+        return sink(config, serializer, "canary-decisions");
+    }
+
+    /** The key of every control command. */
+    public static final String CONTROL_KEY = "routing";
+
     /** The one key of the routing topic: compaction keeps its last record. */
     public static final String ROUTING_KEY = "routing";
 

@@ -45,7 +45,11 @@ public final class LabelJoin implements Serializable {
         return inFraction(reviewId);
     }
 
-    private boolean inFraction(String reviewId) {
+    /**
+     * Whether the review is in the hashed fraction that waits for a label whatever its score: its
+     * label, unlike a sampled review's, is a fair sample of every version's reviews.
+     */
+    public boolean inFraction(String reviewId) {
         CRC32 crc = new CRC32();
         crc.update(reviewId.getBytes(StandardCharsets.UTF_8));
         return crc.getValue() % BUCKETS < joinedBuckets;

@@ -1,5 +1,7 @@
 package io.sentiflow.job;
 
+import io.sentiflow.schemas.CanaryCriteria;
+import io.sentiflow.schemas.Json;
 import java.util.List;
 
 /**
@@ -31,6 +33,10 @@ public class ModelEvent {
     public String canary;
     public int canaryWeight;
     public String shadow;
+    public String canaryCommandId;
+
+    /** The canary's analysis criteria as JSON ({@code model-control.v1} analysis), or null. */
+    public String canaryAnalysis;
 
     public ModelEvent() {}
 
@@ -56,11 +62,33 @@ public class ModelEvent {
         event.canary = routing.canary();
         event.canaryWeight = routing.canaryWeight();
         event.shadow = routing.shadow();
+        event.canaryCommandId = routing.canaryCommandId();
+        event.canaryAnalysis =
+                routing.canaryAnalysis() == null ? null : Json.toString(routing.canaryAnalysis());
         return event;
     }
 
     /** The routing after the event (its rollback history is not carried). */
     RoutingTable routing() {
-        return new RoutingTable(production, List.of(), canary, canaryWeight, shadow);
+        return new RoutingTable(
+                production,
+                List.of(),
+                canary,
+                canaryWeight,
+                shadow,
+                canaryCommandId,
+                criteria(canaryAnalysis));
+    }
+
+    /** Criteria from their JSON; null stays null. */
+    static CanaryCriteria criteria(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return Json.mapper().readValue(json, CanaryCriteria.class);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.sentiflow.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.sentiflow.schemas.CanaryCriteria;
 import io.sentiflow.schemas.ModelControl;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,10 +21,18 @@ import java.util.zip.CRC32;
  * @param canary the canary version, or null
  * @param canaryWeight percent of reviews the canary takes, 0–100
  * @param shadow the shadow version, or null: it scores production's reviews, results only compared
+ * @param canaryCommandId the command that started the canary, or null
+ * @param canaryAnalysis the criteria the job judges the canary by, or null: a person judges it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RoutingTable(
-        String production, List<String> previous, String canary, int canaryWeight, String shadow)
+        String production,
+        List<String> previous,
+        String canary,
+        int canaryWeight,
+        String shadow,
+        String canaryCommandId,
+        CanaryCriteria canaryAnalysis)
         implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private static final int HISTORY = 10;
@@ -33,6 +42,32 @@ public record RoutingTable(
             throw new IllegalArgumentException("a routing table needs a production version");
         }
         previous = previous == null ? List.of() : List.copyOf(previous);
+        if (canary == null) {
+            canaryCommandId = null;
+            canaryAnalysis = null;
+        }
+    }
+
+    /** A table whose canary, if any, a person judges. */
+    public RoutingTable(
+            String production,
+            List<String> previous,
+            String canary,
+            int canaryWeight,
+            String shadow) {
+        this(production, previous, canary, canaryWeight, shadow, null, null);
+    }
+
+    /** The same table with {@code shadow} as its shadow (null: none). */
+    private RoutingTable withShadow(String shadow) {
+        return new RoutingTable(
+                production,
+                previous,
+                canary,
+                canaryWeight,
+                shadow,
+                canaryCommandId,
+                canaryAnalysis);
     }
 
     /** A command that is well formed but cannot apply to the current table. */
@@ -101,6 +136,9 @@ public record RoutingTable(
     /** The table after {@code command}. */
     public RoutingTable apply(ModelControl command) throws NotApplicable {
         String version = command.modelVersion();
+        if (command.decides() != null) {
+            checkDecision(command);
+        }
         return switch (command.action()) {
             case DEPLOY -> {
                 if (version.equals(production)) {
@@ -111,7 +149,11 @@ public record RoutingTable(
                         pushed(production),
                         version.equals(canary) ? null : canary,
                         version.equals(canary) ? 0 : canaryWeight,
-                        version.equals(shadow) ? null : shadow);
+                        version.equals(shadow) ? null : shadow,
+                        // Another production ends an automatic analysis: a person judges the
+                        // canary from here (its evidence was against the old production).
+                        null,
+                        null);
             }
             case CANARY -> {
                 if (version.equals(production)) {
@@ -122,14 +164,16 @@ public record RoutingTable(
                         previous,
                         version,
                         command.weight(),
-                        version.equals(shadow) ? null : shadow);
+                        version.equals(shadow) ? null : shadow,
+                        command.commandId(),
+                        command.analysis());
             }
             case SHADOW -> {
                 if (version.equals(production) || version.equals(canary)) {
                     throw new NotApplicable(
                             version + " already receives traffic: it cannot also be the shadow");
                 }
-                yield new RoutingTable(production, previous, canary, canaryWeight, version);
+                yield withShadow(version);
             }
             case ROLLBACK -> {
                 if (rollbackTarget() == null) {
@@ -148,19 +192,44 @@ public record RoutingTable(
                 if (shadow == null) {
                     throw new NotApplicable("there is no shadow to clear");
                 }
-                yield new RoutingTable(production, previous, canary, canaryWeight, null);
+                yield withShadow(null);
             }
         };
     }
 
+    /**
+     * An automatic canary decision applies only to the automatic canary whose analysis made it: a
+     * canary a person replaced, cleared or judges, or one whose production changed meanwhile, is
+     * not promoted or cleared by a late decision.
+     */
+    private void checkDecision(ModelControl command) throws NotApplicable {
+        if (canaryAnalysis == null || !command.decides().equals(canaryCommandId)) {
+            throw new NotApplicable(
+                    "the canary of command "
+                            + Sanitized.id(command.decides())
+                            + " is no longer routed: its analysis' decision is void");
+        }
+        if (command.action() == ModelControl.Action.DEPLOY
+                && !command.modelVersion().equals(canary)) {
+            throw new NotApplicable(
+                    "an analysis promotes only its canary "
+                            + canary
+                            + ", not "
+                            + Sanitized.id(command.modelVersion()));
+        }
+    }
+
     /** The table without {@code version} as canary or shadow (production stays). */
     public RoutingTable without(String version) {
+        boolean isCanary = version.equals(canary);
         return new RoutingTable(
                 production,
                 previous,
-                version.equals(canary) ? null : canary,
-                version.equals(canary) ? 0 : canaryWeight,
-                version.equals(shadow) ? null : shadow);
+                isCanary ? null : canary,
+                isCanary ? 0 : canaryWeight,
+                version.equals(shadow) ? null : shadow,
+                canaryCommandId,
+                canaryAnalysis);
     }
 
     /** The table after a rollback; the caller knows there is a target. */
@@ -174,7 +243,9 @@ public record RoutingTable(
                 previous.subList(0, previous.size() - 1),
                 target.equals(canary) ? null : canary,
                 target.equals(canary) ? 0 : canaryWeight,
-                target.equals(shadow) ? null : shadow);
+                target.equals(shadow) ? null : shadow,
+                null,
+                null);
     }
 
     private List<String> pushed(String version) {

@@ -416,6 +416,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         for (int i = 0; i < batch.reviews().size(); i++) {
             ReviewToScore review = batch.reviews().get(i);
             if (result.errors()[i] != null) {
+                health.figures(batch.version()).failed++;
                 reject(review.review(), result.errors()[i]);
             } else {
                 emit(model, review, result.scores()[i], now);
@@ -430,6 +431,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     private void emit(LoadedModel model, ReviewToScore item, float score, long now) {
         ParsedReview review = item.review();
         if (!Float.isFinite(score)) {
+            health.figures(item.version()).failed++;
             reject(review, "the model returned a non-finite score");
             return;
         }
@@ -640,7 +642,9 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                                     partition,
                                     position,
                                     commandId,
-                                    System.currentTimeMillis())));
+                                    System.currentTimeMillis(),
+                                    table.canaryCommandId(),
+                                    table.canaryAnalysis())));
         }
     }
 

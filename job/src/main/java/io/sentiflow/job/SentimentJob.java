@@ -1,6 +1,7 @@
 package io.sentiflow.job;
 
 import io.sentiflow.schemas.DeadLetter;
+import io.sentiflow.schemas.ModelControl;
 import io.sentiflow.schemas.ModelHealth;
 import io.sentiflow.schemas.ModelRouting;
 import io.sentiflow.schemas.ReviewLabel;
@@ -45,6 +46,7 @@ public final class SentimentJob {
     private final Sink<ReviewSample> samples;
     private Sink<ModelRouting> routing;
     private ModelRouting restoredRouting;
+    private Sink<ModelControl> decisions;
 
     public SentimentJob(
             JobConfig config,
@@ -96,7 +98,17 @@ public final class SentimentJob {
                         KafkaIo.deadLetterSink(config),
                         KafkaIo.healthSink(config),
                         KafkaIo.sampleSink(config))
-                .withRouting(KafkaIo.routingSink(config), restored);
+                .withRouting(KafkaIo.routingSink(config), restored)
+                .withDecisions(config.controlDecisions() ? KafkaIo.controlSink(config) : null);
+    }
+
+    /**
+     * Sends automatic canary decisions to {@code sink} (the control topic, where they apply like a
+     * person's command); without one the job judges canaries but decides nothing.
+     */
+    public SentimentJob withDecisions(Sink<ModelControl> sink) {
+        this.decisions = sink;
+        return this;
     }
 
     /**
@@ -118,7 +130,9 @@ public final class SentimentJob {
                 restoredRouting.previous(),
                 restoredRouting.canary(),
                 restoredRouting.canaryWeight(),
-                restoredRouting.shadow());
+                restoredRouting.shadow(),
+                restoredRouting.canaryCommandId(),
+                restoredRouting.canaryAnalysis());
     }
 
     /** Says at start, once, what an unsigned setup trusts. */
@@ -250,23 +264,30 @@ public final class SentimentJob {
                                         HealthEvent::of,
                                         "health-dead-letters",
                                         "DeadLetterToHealth"));
-        healthEvents
-                .transform(
-                        "AggregateHealth",
-                        ContractType.MODEL_HEALTH,
-                        new AggregateHealth(
-                                catalog,
-                                config.healthWindowMs(),
-                                config.healthDriftThreshold(),
-                                config.healthErrorRateThreshold(),
-                                config.healthP99ThresholdMs(),
-                                config.healthEstimatedAccuracyDrop()))
-                .setParallelism(1)
-                .uid("aggregate-health")
-                .sinkTo(health)
-                .setParallelism(1)
-                .uid("health-sink")
-                .name("model-health");
+        SingleOutputStreamOperator<ModelHealth> aggregated =
+                healthEvents
+                        .transform(
+                                "AggregateHealth",
+                                ContractType.MODEL_HEALTH,
+                                new AggregateHealth(
+                                        catalog,
+                                        config.healthWindowMs(),
+                                        config.healthDriftThreshold(),
+                                        config.healthErrorRateThreshold(),
+                                        config.healthP99ThresholdMs(),
+                                        config.healthEstimatedAccuracyDrop(),
+                                        config.controlSignKey()))
+                        .setParallelism(1)
+                        .uid("aggregate-health");
+        if (decisions != null) {
+            aggregated
+                    .getSideOutput(AggregateHealth.DECISIONS)
+                    .sinkTo(decisions)
+                    .setParallelism(1)
+                    .uid("canary-decisions-sink")
+                    .name("canary-decisions");
+        }
+        aggregated.sinkTo(health).setParallelism(1).uid("health-sink").name("model-health");
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.sentiflow.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sentiflow.model.trust.Keys;
 import io.sentiflow.model.trust.TrustedKeys;
@@ -27,7 +28,9 @@ class CommandTrustTest {
         Keys.generate(keys, "ops");
         ops = Keys.readPrivate(keys.resolve("ops.key")).key();
         opsId = Keys.id(Keys.readPublic(keys.resolve("ops.pub")).key());
-        trust = new CommandTrust(TrustedKeys.read(keys.resolve("ops.pub").toString()), 60_000);
+        trust =
+                new CommandTrust(
+                        TrustedKeys.read(keys.resolve("ops.pub").toString()), 60_000, null);
     }
 
     private ModelControl signed(ModelControl command) {
@@ -51,6 +54,87 @@ class CommandTrustTest {
     void aSignedCommandShouldApplyWithItsSignersNameAsIssuer() throws Exception {
         assertThat(trust.check(signed(CANARY), 2_000).issuedBy()).isEqualTo("ops");
         assertThat(refusal(trust, CANARY, 2_000)).isEqualTo(DeadLetter.Reason.COMMAND_UNSIGNED);
+    }
+
+    @Test
+    void theJobsOwnKeyShouldSignOnlyCanaryDecisions() throws Exception {
+        // The job's key is trusted (its decisions must apply) and lives on every TaskManager.
+        CommandTrust withJobKey =
+                new CommandTrust(
+                        TrustedKeys.read(keys.resolve("ops.pub").toString()), 60_000, opsId);
+        ModelControl decision =
+                new ModelControl(
+                        "d-1",
+                        ModelControl.Action.CLEAR_CANARY,
+                        null,
+                        null,
+                        "canary-analysis",
+                        1_000L,
+                        null,
+                        null,
+                        null,
+                        "c-1",
+                        "rollback: accuracy");
+        assertThat(withJobKey.check(signed(decision), 2_000).decides()).isEqualTo("c-1");
+        assertThat(refusal(withJobKey, signed(CANARY), 2_000))
+                .isEqualTo(DeadLetter.Reason.COMMAND_BAD_SIGNATURE);
+        // Another key's commands are not limited.
+        assertThat(refusal(trust, signed(CANARY), 2_000)).isNull();
+    }
+
+    @Test
+    void anAutomaticCanaryShouldBeRefusedWhereTheJobCannotSignItsDecision() throws Exception {
+        ModelControl auto =
+                new ModelControl(
+                        "c-2",
+                        ModelControl.Action.CANARY,
+                        "textcnn@2",
+                        10,
+                        "ci",
+                        1_000L,
+                        null,
+                        null,
+                        io.sentiflow.schemas.CanaryCriteria.defaults(),
+                        null,
+                        null);
+        assertThat(refusal(trust, signed(auto), 2_000))
+                .isEqualTo(DeadLetter.Reason.COMMAND_NOT_APPLICABLE);
+        assertThat(refusal(CommandTrust.OPEN, auto, 2_000)).isNull();
+        CommandTrust withJobKey =
+                new CommandTrust(
+                        TrustedKeys.read(keys.resolve("ops.pub").toString()),
+                        60_000,
+                        "0123456789abcdef");
+        assertThat(refusal(withJobKey, signed(auto), 2_000)).isNull();
+    }
+
+    @Test
+    void theJobShouldNotStartWithADecisionKeyItsCommandsWouldNotBelieve() throws Exception {
+        Keys.generate(keys.resolve("job"), "job");
+        Keys.generate(keys.resolve("other"), "other");
+        String opsOnly = keys.resolve("ops.pub").toString();
+        String jobKey = keys.resolve("job").resolve("job.key").toString();
+        assertThatThrownBy(() -> CommandTrust.of(config(opsOnly, jobKey)))
+                .hasMessageContaining("not among control.trusted-keys");
+        String both = opsOnly + "," + keys.resolve("job").resolve("job.pub");
+        assertThat(CommandTrust.of(config(both, jobKey)).requiresSignatures()).isTrue();
+        // A .pub beside the key that is not its own.
+        java.nio.file.Files.copy(
+                keys.resolve("other").resolve("other.pub"),
+                keys.resolve("job").resolve("job.pub"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThatThrownBy(() -> CommandTrust.of(config(both, jobKey)))
+                .hasMessageContaining("is not its public key");
+    }
+
+    private static JobConfig config(String trusted, String signKey) throws java.io.IOException {
+        return JobConfig.fromArgs(
+                "--control.trusted-keys",
+                trusted,
+                "--control.max-age-ms",
+                "60000",
+                "--control.sign-key",
+                signKey);
     }
 
     @Test

@@ -18,6 +18,8 @@ class HealthFiguresTest {
             (i % 2 == 0 ? first : second).addScored(score, latency, 20, i % 4, label);
         }
         all.addBatch(64, 12, 1000L);
+        all.failed = 3;
+        first.failed = 3;
         first.addBatch(64, 12, 1000L);
         second.addShadow("v1", 10, 7, 1.5);
         all.addShadow("v1", 10, 7, 1.5);
@@ -26,6 +28,7 @@ class HealthFiguresTest {
         merged.merge(HealthFigures.of(first.toPartial("v", 0, 0)));
         merged.merge(HealthFigures.of(second.toPartial("v", 0, 1)));
         assertThat(merged.scored).isEqualTo(all.scored).isEqualTo(200);
+        assertThat(merged.failed).isEqualTo(all.failed).isEqualTo(3);
         assertThat(merged.positives).isEqualTo(all.positives);
         assertThat(merged.histogram).containsExactly(all.histogram);
         assertThat(merged.latency.getValueAtPercentile(99))

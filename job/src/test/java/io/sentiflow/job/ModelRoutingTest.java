@@ -280,7 +280,11 @@ class ModelRoutingTest {
         }
         try (var restored = ScoreBatchTest.harness(catalog, state)) {
             RoutingTable routing = ((ScoreBatch) restored.getOperator()).routing();
-            assertThat(routing).isEqualTo(new RoutingTable(V1, List.of(), V2, 40, null));
+            assertThat(routing)
+                    .isEqualTo(
+                            new RoutingTable(
+                                    V1, List.of(), V2, 40, null, routing.canaryCommandId(), null));
+            assertThat(routing.canaryCommandId()).as("the canary command is kept").isNotBlank();
             List<String> loaded = new ArrayList<>();
             restored.setProcessingTime(1);
             events(restored).stream()
@@ -476,7 +480,7 @@ class ModelRoutingTest {
         ModelCatalog strict = new ModelCatalog(null, V1, signedRegistry.root().toString(), trusted);
         ScoreBatch.Settings settings =
                 ScoreBatch.Settings.of("cpu", ScoreBatchTest.MAX_SIZE, ScoreBatchTest.MAX_DELAY_MS)
-                        .withCommandTrust(new CommandTrust(trusted, 60_000));
+                        .withCommandTrust(new CommandTrust(trusted, 60_000, null));
         OperatorSubtaskState state;
         try (var harness = ScoreBatchTest.harness(strict, null, settings)) {
             harness.processElement2(signedDeploy("unsigned", V2, null, 0, 0));

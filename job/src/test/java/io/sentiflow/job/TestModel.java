@@ -96,6 +96,18 @@ public final class TestModel {
 
     private static Path train(
             String folder, String version, int reviews, long seed, int embedding, int epochs) {
+        return train(
+                folder, version, () -> imdb().sample("train", reviews, seed), embedding, epochs);
+    }
+
+    /** The reviews a test model learns from, read only when it is trained. */
+    private interface Reviews {
+        List<LabeledText> read() throws IOException;
+    }
+
+    /** Trains a test model into {@code folder} unless it is there already. */
+    private static Path train(
+            String folder, String version, Reviews reviews, int embedding, int epochs) {
         try {
             Path target = models().resolve(folder);
             if (!Files.isRegularFile(target.resolve(ModelManifest.FILE))) {
@@ -108,7 +120,7 @@ public final class TestModel {
                                 options,
                                 Device.cpu(),
                                 new PrintStream(PrintStream.nullOutputStream()))
-                        .train(imdb().sample("train", reviews, seed), target);
+                        .train(reviews.read(), target);
             }
             return target.toAbsolutePath();
         } catch (IOException e) {
@@ -116,29 +128,64 @@ public final class TestModel {
         }
     }
 
+    private static Path flipped;
+
+    /**
+     * A model trained as version 1 is, on the same reviews, with every label flipped ({@code
+     * textcnn-test@flipped}): as sure of itself, and wrong where version 1 is right.
+     */
+    public static synchronized Path flipped() {
+        if (flipped == null) {
+            flipped = trainAsVersion1("test-model-flipped-calibrated", "flipped", true);
+        }
+        return flipped;
+    }
+
+    /**
+     * A copy of a model directory's very files under another version: config.json and the manifest
+     * name {@code version}, the manifest's checksum of config.json follows; weights are the same.
+     */
+    public static Path copyAs(Path model, String version, Path target) throws IOException {
+        Files.createDirectories(target);
+        try (var files = Files.list(model)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, target.resolve(file.getFileName()));
+            }
+        }
+        var mapper = io.sentiflow.schemas.Json.mapper();
+        Path config = target.resolve("config.json");
+        var configTree =
+                (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(config.toFile());
+        configTree.put("version", version);
+        mapper.writeValue(config.toFile(), configTree);
+        Path manifest = target.resolve(ModelManifest.FILE);
+        var manifestTree =
+                (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(manifest.toFile());
+        manifestTree.put("version", version);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) manifestTree.get("files"))
+                .put("config.json", ModelManifest.sha256(config));
+        mapper.writeValue(manifest.toFile(), manifestTree);
+        return target;
+    }
+
     /** The model directory, trained on first use (5,000 reviews, about 20 s on 2 cores). */
     public static synchronized Path directory() {
         if (directory == null) {
-            try {
-                Path target = models().resolve("test-model-v3-calibrated");
-                if (!Files.isRegularFile(target.resolve(ModelManifest.FILE))) {
-                    List<LabeledText> reviews = imdb().sample("train", 5000, 11);
-                    TrainingOptions options =
-                            TrainingOptions.defaults()
-                                    .withIdentity("textcnn-test", "1")
-                                    .withEmbeddingSize(32)
-                                    .withSchedule(3, 200, 10_000);
-                    new TextCnnTrainer(
-                                    options,
-                                    Device.cpu(),
-                                    new PrintStream(PrintStream.nullOutputStream()))
-                            .train(reviews, target);
-                }
-                directory = target.toAbsolutePath();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            directory = trainAsVersion1("test-model-v3-calibrated", "1", false);
         }
         return directory;
+    }
+
+    /** Trains as version 1 is trained (5,000 reviews), its labels flipped or not, once. */
+    private static Path trainAsVersion1(String folder, String version, boolean flipLabels) {
+        return train(
+                folder,
+                version,
+                () ->
+                        imdb().sample("train", 5000, 11).stream()
+                                .map(r -> flipLabels ? new LabeledText(r.text(), !r.positive()) : r)
+                                .toList(),
+                32,
+                3);
     }
 }

@@ -187,8 +187,80 @@ public final class Json {
         }
         String keyId = optionalString(node, "ModelControl", "keyId");
         String signature = optionalString(node, "ModelControl", "signature");
+        CanaryCriteria analysis = null;
+        JsonNode analysisNode = node.get("analysis");
+        if (analysisNode != null && !analysisNode.isNull()) {
+            if (!analysisNode.isObject()) {
+                throw wrongType("ModelControl", "analysis", "an object", analysisNode);
+            }
+            checkCriteria(analysisNode);
+            try {
+                analysis = STRICT_RECORDS.treeToValue(analysisNode, CanaryCriteria.class);
+            } catch (JsonProcessingException e) {
+                if (e.getCause() instanceof ContractViolation violation) {
+                    throw violation;
+                }
+                throw new ContractViolation(
+                        DeadLetter.Reason.INVALID_FIELD,
+                        "ModelControl.analysis needs every criterion as a number: "
+                                + e.getOriginalMessage());
+            }
+        }
+        String decides =
+                wellFormed(
+                        optionalString(node, "ModelControl", "decides"), "ModelControl", "decides");
+        String reason = optionalString(node, "ModelControl", "reason");
         return new ModelControl(
-                commandId, action, version, weight, issuedBy, issuedAt, keyId, signature);
+                commandId, action, version, weight, issuedBy, issuedAt, keyId, signature, analysis,
+                decides, reason);
+    }
+
+    /** The criteria that are counts; the others are numbers. */
+    private static final java.util.Set<String> COUNT_CRITERIA =
+            java.util.Set.of(
+                    "minReviews", "windows", "maxFailedWindows", "minCompared", "minLabelled");
+
+    private static final java.util.Set<String> CRITERIA =
+            java.util.Set.of(
+                    "minReviews",
+                    "windows",
+                    "maxFailedWindows",
+                    "maxErrorRateIncrease",
+                    "maxP99Ratio",
+                    "maxPositiveRateDifference",
+                    "maxPsi",
+                    "minCompared",
+                    "minLabelled",
+                    "alpha",
+                    "maxAccuracyDrop");
+
+    /**
+     * An analysis holds exactly the known criteria, as JSON numbers (counts as integers): nothing a
+     * signature does not cover is dropped silently, nothing is coerced from a string or a fraction.
+     */
+    private static void checkCriteria(JsonNode analysis) {
+        var names = analysis.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            JsonNode value = analysis.get(name);
+            if (!CRITERIA.contains(name)) {
+                throw new ContractViolation(
+                        DeadLetter.Reason.INVALID_FIELD,
+                        "ModelControl.analysis has no criterion '"
+                                + (name.length() > 64 ? name.substring(0, 64) + "…" : name)
+                                + "'");
+            }
+            boolean count = COUNT_CRITERIA.contains(name);
+            if (count
+                    ? !(value.isIntegralNumber() && value.canConvertToLong())
+                    : !value.isNumber()) {
+                throw wrongType(
+                        "ModelControl",
+                        "analysis." + name,
+                        count ? "an integer" : "a number",
+                        value);
+            }
+        }
     }
 
     /** Parses a model-health value; the optional fields may be absent. */

@@ -16,6 +16,10 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * @param issuedAt optional: when, epoch milliseconds
  * @param keyId optional: the id of the key that signed the command
  * @param signature optional: the Ed25519 signature, Base64, of {@link #signedContent()}
+ * @param analysis canary only, optional: judge the canary automatically by these criteria
+ * @param decides deploy and clear-canary only, optional: the commandId of the canary command whose
+ *     analysis decided this; the command applies only while that canary is still routed
+ * @param reason optional: why, in words (an automatic decision's evidence)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelControl(
@@ -26,7 +30,34 @@ public record ModelControl(
         String issuedBy,
         Long issuedAt,
         String keyId,
-        String signature) {
+        String signature,
+        CanaryCriteria analysis,
+        String decides,
+        String reason) {
+
+    /** A command without analysis, decision or reason. */
+    public ModelControl(
+            String commandId,
+            Action action,
+            String modelVersion,
+            Integer weight,
+            String issuedBy,
+            Long issuedAt,
+            String keyId,
+            String signature) {
+        this(
+                commandId,
+                action,
+                modelVersion,
+                weight,
+                issuedBy,
+                issuedAt,
+                keyId,
+                signature,
+                null,
+                null,
+                null);
+    }
 
     /** An unsigned command. */
     public ModelControl(
@@ -86,6 +117,9 @@ public record ModelControl(
 
     /** The longest commandId, issuedBy and modelVersion accepted, in characters. */
     public static final int MAX_FIELD_LENGTH = 256;
+
+    /** The longest reason accepted, in characters. */
+    public static final int MAX_REASON_LENGTH = 2048;
 
     public ModelControl {
         Contracts.require(commandId, "commandId", "ModelControl");
@@ -147,6 +181,24 @@ public record ModelControl(
             throw new ContractViolation(
                     DeadLetter.Reason.INVALID_FIELD, "ModelControl.keyId must be 16 hex digits");
         }
+        if (analysis != null && action != Action.CANARY) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.INVALID_FIELD,
+                    "ModelControl.analysis is only allowed for canary");
+        }
+        if (decides != null
+                && (action != Action.DEPLOY && action != Action.CLEAR_CANARY
+                        || decides.isBlank()
+                        || decides.length() > MAX_FIELD_LENGTH)) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.INVALID_FIELD,
+                    "ModelControl.decides is a commandId, only for deploy and clear-canary");
+        }
+        if (reason != null && reason.length() > MAX_REASON_LENGTH) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.INVALID_FIELD,
+                    "ModelControl.reason has at most " + MAX_REASON_LENGTH + " characters");
+        }
         if (signature != null && signature.length() > MAX_SIGNATURE_LENGTH) {
             throw new ContractViolation(
                     DeadLetter.Reason.INVALID_FIELD,
@@ -168,7 +220,13 @@ public record ModelControl(
     public byte[] signedContent() {
         java.util.TreeMap<String, Object> fields = new java.util.TreeMap<>();
         fields.put("action", action.wire());
+        if (analysis != null) {
+            fields.put("analysis", analysis.canonical());
+        }
         fields.put("commandId", commandId);
+        if (decides != null) {
+            fields.put("decides", decides);
+        }
         fields.put("issuedBy", issuedBy);
         if (issuedAt != null) {
             fields.put("issuedAt", issuedAt);
@@ -178,6 +236,9 @@ public record ModelControl(
         }
         if (modelVersion != null) {
             fields.put("modelVersion", modelVersion);
+        }
+        if (reason != null) {
+            fields.put("reason", reason);
         }
         if (weight != null) {
             fields.put("weight", weight);
@@ -193,7 +254,17 @@ public record ModelControl(
     public ModelControl signed(String keyId, java.util.function.Function<byte[], String> signer) {
         ModelControl unsigned =
                 new ModelControl(
-                        commandId, action, modelVersion, weight, issuedBy, issuedAt, keyId, null);
+                        commandId,
+                        action,
+                        modelVersion,
+                        weight,
+                        issuedBy,
+                        issuedAt,
+                        keyId,
+                        null,
+                        analysis,
+                        decides,
+                        reason);
         return new ModelControl(
                 commandId,
                 action,
@@ -202,12 +273,25 @@ public record ModelControl(
                 issuedBy,
                 issuedAt,
                 keyId,
-                signer.apply(unsigned.signedContent()));
+                signer.apply(unsigned.signedContent()),
+                analysis,
+                decides,
+                reason);
     }
 
     /** The same command with {@code issuedBy} replaced, e.g. by the verified signer's name. */
     public ModelControl withIssuer(String issuer) {
         return new ModelControl(
-                commandId, action, modelVersion, weight, issuer, issuedAt, keyId, signature);
+                commandId,
+                action,
+                modelVersion,
+                weight,
+                issuer,
+                issuedAt,
+                keyId,
+                signature,
+                analysis,
+                decides,
+                reason);
     }
 }

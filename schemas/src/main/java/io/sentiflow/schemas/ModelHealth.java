@@ -30,7 +30,9 @@ import java.util.Map;
  * @param accuracy accuracy on the labelled reviews; null when none
  * @param precision precision of positive on the labelled reviews; null when undefined
  * @param recall recall of positive on the labelled reviews; null when undefined
- * @param alerts names of the thresholds crossed: drift, error-rate, p99-latency, estimated-accuracy
+ * @param alerts names of the thresholds crossed: drift, error-rate, p99-latency,
+ *     estimated-accuracy, canary-decision-pending (an automatic canary decision has not applied
+ *     within 3 windows)
  * @param role what the version does at the window's end: production, canary, shadow, or idle
  *     (loaded or refused, no traffic); null when unknown
  * @param routing the job's routing at the window's end; null when unknown
@@ -44,6 +46,8 @@ import java.util.Map;
  *     window's (calibrated) scores; null when nothing was scored
  * @param referenceAccuracy the model's validation accuracy, which the estimate is compared with;
  *     null when unknown
+ * @param canaryAnalysis on a canary's record while the job judges it: this window's verdict, the
+ *     evidence, and the decision when one was made; null otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelHealth(
@@ -77,7 +81,109 @@ public record ModelHealth(
         Long modelEventsDropped,
         Shadow shadow,
         Double estimatedAccuracy,
-        Double referenceAccuracy) {
+        Double referenceAccuracy,
+        CanaryAnalysis canaryAnalysis) {
+
+    /**
+     * The job's judgement of a canary in one window ({@code control canary --auto}).
+     *
+     * @param commandId the canary command whose criteria are applied
+     * @param canary the canary version
+     * @param production the version it is compared with
+     * @param verdict this window: pass, fail (a soft criterion failed), idle (too few canary
+     *     reviews in the window to judge), promote or rollback (decided now), decided (decided
+     *     earlier, waiting for the decision to apply)
+     * @param criteria every criterion's value, limit and outcome
+     * @param canaryReviews reviews the canary scored since it started
+     * @param productionReviews reviews production scored since then
+     * @param passedWindows passing windows in a row
+     * @param failedWindows failed windows in a row
+     * @param decision promote or rollback once decided, else null
+     * @param decisionCommandId the command the job sent for its decision, else null
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record CanaryAnalysis(
+            String commandId,
+            String canary,
+            String production,
+            String verdict,
+            List<Criterion> criteria,
+            long canaryReviews,
+            long productionReviews,
+            int passedWindows,
+            int failedWindows,
+            String decision,
+            String decisionCommandId) {
+        public CanaryAnalysis {
+            criteria = criteria == null ? List.of() : List.copyOf(criteria);
+        }
+    }
+
+    /**
+     * One criterion of a canary analysis.
+     *
+     * @param name error-rate-increase, p99-ratio, positive-rate-difference, psi or
+     *     accuracy-difference
+     * @param value what was measured (accuracy-difference: canary minus production); null when it
+     *     could not be
+     * @param limit the limit it is held to (accuracy-difference: alpha, for pValue)
+     * @param pValue accuracy-difference only: one-sided p-value of "the canary is less accurate"
+     * @param outcome pass, fail, not-judged (too few reviews or labels yet) or reported (a proxy,
+     *     outranked because enough labels arrived)
+     * @param hard whether failing it rolls the canary back at once
+     * @param basis what the value rests on, e.g. the counts compared
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Criterion(
+            String name,
+            Double value,
+            double limit,
+            Double pValue,
+            String outcome,
+            boolean hard,
+            String basis) {}
+
+    /** This record with a canary analysis attached, and {@code alert} added when not null. */
+    public ModelHealth withCanaryAnalysis(CanaryAnalysis analysis, String alert) {
+        List<String> withAlert = alerts;
+        if (alert != null && !alerts.contains(alert)) {
+            withAlert = new java.util.ArrayList<>(alerts);
+            withAlert.add(alert);
+        }
+        return new ModelHealth(
+                windowStart,
+                windowEnd,
+                modelVersion,
+                device,
+                reviewsScored,
+                throughputPerSecond,
+                latencyMs,
+                batchSizeMean,
+                batchSizeMax,
+                inferenceMsP50,
+                inferenceMsP99,
+                deadLetters,
+                positiveRate,
+                meanScore,
+                scoreHistogram,
+                drift,
+                oovRate,
+                referenceOovRate,
+                labelled,
+                accuracy,
+                precision,
+                recall,
+                withAlert,
+                role,
+                routing,
+                deviceMemoryBytes,
+                modelEvents,
+                modelEventsDropped,
+                shadow,
+                estimatedAccuracy,
+                referenceAccuracy,
+                analysis);
+    }
 
     /** Latency percentiles in milliseconds. */
     public record Latency(long p50, long p95, long p99, long max) {}

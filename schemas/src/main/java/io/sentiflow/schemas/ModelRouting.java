@@ -20,6 +20,8 @@ import java.util.List;
  * @param controlOffset every command at or before this offset has been applied or refused
  * @param commandId the command judged last, or null
  * @param updatedAt when, epoch milliseconds
+ * @param canaryCommandId the command that started the canary, or null
+ * @param canaryAnalysis the criteria the job judges the canary by, or null: judged by a person
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelRouting(
@@ -32,7 +34,36 @@ public record ModelRouting(
         int controlPartition,
         long controlOffset,
         String commandId,
-        long updatedAt) {
+        long updatedAt,
+        String canaryCommandId,
+        CanaryCriteria canaryAnalysis) {
+
+    /** A routing with a canary a person judges (or none). */
+    public ModelRouting(
+            String production,
+            List<String> previous,
+            String canary,
+            int canaryWeight,
+            String shadow,
+            String controlTopic,
+            int controlPartition,
+            long controlOffset,
+            String commandId,
+            long updatedAt) {
+        this(
+                production,
+                previous,
+                canary,
+                canaryWeight,
+                shadow,
+                controlTopic,
+                controlPartition,
+                controlOffset,
+                commandId,
+                updatedAt,
+                null,
+                null);
+    }
 
     public ModelRouting {
         Contracts.require(production, "production", "ModelRouting");

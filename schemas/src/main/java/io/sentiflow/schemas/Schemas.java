@@ -8,12 +8,19 @@ public enum Schemas {
     REVIEW_V1("review.v1", List.of("minimal.json", "full.json")),
     SENTIMENT_V1("sentiment.v1", List.of("positive.json", "negative.json")),
     DEAD_LETTER_V1("dead-letter.v1", List.of("invalid-json.json", "null-value.json")),
-    MODEL_HEALTH_V1("model-health.v1", List.of("window.json", "shadow.json")),
+    MODEL_HEALTH_V1(
+            "model-health.v1", List.of("window.json", "shadow.json", "canary-analysis.json")),
     REVIEW_LABEL_V1("review-label.v1", List.of("rater.json")),
     REVIEW_SAMPLE_V1("review-sample.v1", List.of("uncertain.json")),
     MODEL_CONTROL_V1(
-            "model-control.v1", List.of("deploy.json", "canary.json", "clear-shadow.json")),
-    MODEL_ROUTING_V1("model-routing.v1", List.of("canary.json"));
+            "model-control.v1",
+            List.of(
+                    "deploy.json",
+                    "canary.json",
+                    "clear-shadow.json",
+                    "canary-auto.json",
+                    "canary-promoted.json")),
+    MODEL_ROUTING_V1("model-routing.v1", List.of("canary.json", "canary-auto.json"));
 
     private final String id;
     private final List<String> examples;

@@ -124,6 +124,66 @@ class ContractsTest {
                 .isEqualTo(DeadLetter.Reason.INVALID_UTF8);
     }
 
+    /** Every criterion of an automatic canary analysis, the defaults. */
+    private static final String ANALYSIS =
+            "{\"minReviews\":500,\"windows\":3,\"maxFailedWindows\":3,\"maxErrorRateIncrease\":0.01,"
+                    + "\"maxP99Ratio\":2.0,\"maxPositiveRateDifference\":0.15,\"maxPsi\":0.25,"
+                    + "\"minCompared\":200,\"minLabelled\":100,\"alpha\":0.01,\"maxAccuracyDrop\":0.05}";
+
+    @Test
+    void anAutomaticCanaryShouldCarryItsCriteriaAndTheirSignature() {
+        ModelControl parsed =
+                Json.modelControl(
+                        ("{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\","
+                                        + "\"weight\":5,\"issuedBy\":\"a\",\"analysis\":"
+                                        + ANALYSIS
+                                        + "}")
+                                .getBytes(StandardCharsets.UTF_8));
+        assertThat(parsed.analysis()).isEqualTo(CanaryCriteria.defaults());
+        assertThat(Json.modelControl(Json.toBytes(parsed))).isEqualTo(parsed);
+        assertThat(validator.validate(Schemas.MODEL_CONTROL_V1, Json.toBytes(parsed))).isEmpty();
+        // The criteria are part of what a signature covers: loosening one changes the bytes.
+        ModelControl looser =
+                new ModelControl(
+                        "c",
+                        ModelControl.Action.CANARY,
+                        "m@2",
+                        5,
+                        "a",
+                        null,
+                        null,
+                        null,
+                        new CanaryCriteria(1, 1, 3, 0.01, 2.0, 0.15, 0.25, 200, 100, 0.01, 0.05),
+                        null,
+                        null);
+        assertThat(looser.signedContent()).isNotEqualTo(parsed.signedContent());
+        ModelControl decision =
+                new ModelControl(
+                        "d",
+                        ModelControl.Action.DEPLOY,
+                        "m@2",
+                        null,
+                        "canary-analysis",
+                        1L,
+                        null,
+                        null,
+                        null,
+                        "c",
+                        "3 windows passed");
+        assertThat(new String(decision.signedContent(), StandardCharsets.UTF_8))
+                .isEqualTo(
+                        "sentiflow/model-control/v1\n"
+                                + "{\"action\":\"deploy\",\"commandId\":\"d\",\"decides\":\"c\","
+                                + "\"issuedAt\":1,\"issuedBy\":\"canary-analysis\",\"modelVersion\":\"m@2\","
+                                + "\"reason\":\"3 windows passed\"}");
+        assertThat(new String(parsed.signedContent(), StandardCharsets.UTF_8))
+                .startsWith(
+                        "sentiflow/model-control/v1\n"
+                                + "{\"action\":\"canary\",\"analysis\":{\"alpha\":0.01,"
+                                + "\"maxAccuracyDrop\":0.05,\"maxErrorRateIncrease\":0.01,"
+                                + "\"maxFailedWindows\":3,\"maxP99Ratio\":2.0,");
+    }
+
     @Test
     void controlCommandsShouldBeCheckedByTheCodecAndTheSchemaAlike() {
         String[][] bad = {
@@ -160,6 +220,57 @@ class ContractsTest {
             },
             {"{\"commandId\":\"c\",\"action\":\"rollback\",\"issuedBy\":\"  \"}", "INVALID_FIELD"},
             {"{\"commandId\":\"c\",\"action\":\"rollback\"}", "MISSING_FIELD"},
+            {
+                "{\"commandId\":\"c\",\"action\":\"deploy\",\"modelVersion\":\"m@2\",\"issuedBy\":\"a\","
+                        + "\"analysis\":"
+                        + ANALYSIS
+                        + "}",
+                "INVALID_FIELD"
+            },
+            {
+                "{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\",\"weight\":5,"
+                        + "\"issuedBy\":\"a\",\"analysis\":"
+                        + ANALYSIS.replace("\"windows\":3,", "")
+                        + "}",
+                "INVALID_FIELD"
+            },
+            {
+                "{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\",\"weight\":5,"
+                        + "\"issuedBy\":\"a\",\"analysis\":"
+                        + ANALYSIS.replace("\"alpha\":0.01", "\"alpha\":0.7")
+                        + "}",
+                "INVALID_FIELD"
+            },
+            {
+                "{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\",\"weight\":5,"
+                        + "\"issuedBy\":\"a\",\"analysis\":7}",
+                "WRONG_TYPE"
+            },
+            {
+                "{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\",\"weight\":5,"
+                        + "\"issuedBy\":\"a\",\"analysis\":"
+                        + ANALYSIS.replace("\"windows\":3", "\"windows\":2.5")
+                        + "}",
+                "WRONG_TYPE"
+            },
+            {
+                "{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\",\"weight\":5,"
+                        + "\"issuedBy\":\"a\",\"analysis\":"
+                        + ANALYSIS.replace("\"alpha\":0.01", "\"alpha\":\"0.01\"")
+                        + "}",
+                "WRONG_TYPE"
+            },
+            {
+                "{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\",\"weight\":5,"
+                        + "\"issuedBy\":\"a\",\"analysis\":"
+                        + ANALYSIS.replace("{", "{\"promoteAlways\":1,")
+                        + "}",
+                "INVALID_FIELD"
+            },
+            {
+                "{\"commandId\":\"c\",\"action\":\"rollback\",\"issuedBy\":\"a\",\"decides\":\"c0\"}",
+                "INVALID_FIELD"
+            },
         };
         for (String[] example : bad) {
             byte[] bytes = example[0].getBytes(StandardCharsets.UTF_8);
