@@ -2,8 +2,8 @@ package io.sentiflow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sentiflow.job.EmbeddedKafkaExtension;
 import io.sentiflow.job.TestModel;
-import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.model.ModelConfig;
 import io.sentiflow.model.embedding.WordVectors;
 import io.sentiflow.schemas.Json;
@@ -16,24 +16,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class CliTest {
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws IOException {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void everyCommandShouldHaveHelp() {
@@ -51,7 +40,7 @@ class CliTest {
 
     @Test
     void producedCsvReviewsShouldComeBackThroughTail(@TempDir Path dir) throws IOException {
-        kafka.createTopics(1, List.of("csv-reviews"));
+        KAFKA.createTopics(1, List.of("csv-reviews"));
         Path csv = dir.resolve("few.csv");
         Files.writeString(
                 csv, "review,sentiment\n\"Great, great film\",positive\nDull.,negative\n");
@@ -62,7 +51,7 @@ class CliTest {
                         "--topic",
                         "csv-reviews",
                         "--bootstrap-servers",
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         "--id-prefix",
                         "few");
         assertThat(produced.exitCode()).as(produced.err()).isZero();
@@ -77,7 +66,7 @@ class CliTest {
                         "--timeout",
                         "20",
                         "--bootstrap-servers",
-                        kafka.bootstrapServers());
+                        KAFKA.bootstrapServers());
         assertThat(tailed.exitCode()).isZero();
         List<String> lines = tailed.out().lines().toList();
         assertThat(lines).hasSize(2);
@@ -89,7 +78,7 @@ class CliTest {
 
     @Test
     void jsonLinesShouldBeSentExactlyAsWritten(@TempDir Path dir) throws IOException {
-        kafka.createTopics(1, List.of("raw-lines"));
+        KAFKA.createTopics(1, List.of("raw-lines"));
         Path jsonl = dir.resolve("mixed.jsonl");
         Files.writeString(jsonl, "{\"id\":\"a\",\"text\":\"fine\"}\n{broken\n");
         assertThat(
@@ -99,7 +88,7 @@ class CliTest {
                                         "--topic",
                                         "raw-lines",
                                         "--bootstrap-servers",
-                                        kafka.bootstrapServers())
+                                        KAFKA.bootstrapServers())
                                 .exitCode())
                 .isZero();
         ConsoleCapture.Result tailed =
@@ -111,7 +100,7 @@ class CliTest {
                         "--timeout",
                         "20",
                         "--bootstrap-servers",
-                        kafka.bootstrapServers());
+                        KAFKA.bootstrapServers());
         assertThat(tailed.out().lines().toList())
                 .containsExactly("\t{\"id\":\"a\",\"text\":\"fine\"}", "\t{broken");
     }
@@ -123,7 +112,7 @@ class CliTest {
                         "produce",
                         dir.resolve("absent.csv").toString(),
                         "--bootstrap-servers",
-                        kafka.bootstrapServers());
+                        KAFKA.bootstrapServers());
         assertThat(result.exitCode()).isNotZero();
         assertThat(result.err()).contains("absent.csv");
     }

@@ -2,12 +2,12 @@ package io.sentiflow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sentiflow.job.EmbeddedKafkaExtension;
 import io.sentiflow.job.JobConfig;
 import io.sentiflow.job.RoutingTable;
 import io.sentiflow.job.SentimentJob;
 import io.sentiflow.job.StreamingFixture;
 import io.sentiflow.job.TestModel;
-import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.ModelFiles;
 import io.sentiflow.model.data.LabeledText;
@@ -35,8 +35,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,17 +51,7 @@ class ModelRoutingEndToEndTest {
     @RegisterExtension
     static final MiniClusterExtension FLINK = StreamingFixture.clusterWithRestarts();
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void deployCanaryShadowAndRefusalsShouldChangeRoutingLiveAndSurviveAFailure(
@@ -74,7 +62,7 @@ class ModelRoutingEndToEndTest {
         Path v3 = registry.publish(TestModel.version3()).directory();
         Files.writeString(ModelFiles.vocabulary(v3), "tampered\n", StandardOpenOption.APPEND);
 
-        StreamingFixture fixture = new StreamingFixture(kafka, "routing");
+        StreamingFixture fixture = new StreamingFixture(KAFKA, "routing");
         JobConfig config =
                 fixture.config(
                         Map.of(
@@ -185,7 +173,7 @@ class ModelRoutingEndToEndTest {
 
         List<DeadLetter> letters =
                 KafkaClients.readUntil(
-                                kafka.bootstrapServers(),
+                                KAFKA.bootstrapServers(),
                                 fixture.deadLetters,
                                 r -> !r.isEmpty(),
                                 Duration.ofSeconds(30))
@@ -257,7 +245,7 @@ class ModelRoutingEndToEndTest {
 
     private static List<ConsumerRecord<byte[], byte[]>> healthRecords(StreamingFixture fixture) {
         return KafkaClients.readUntil(
-                kafka.bootstrapServers(), fixture.health, r -> false, Duration.ofSeconds(3));
+                KAFKA.bootstrapServers(), fixture.health, r -> false, Duration.ofSeconds(3));
     }
 
     private static List<ModelHealth> health(StreamingFixture fixture) {
@@ -267,7 +255,7 @@ class ModelRoutingEndToEndTest {
     private static void awaitHealth(StreamingFixture fixture, Predicate<ModelHealth> seen) {
         List<ConsumerRecord<byte[], byte[]>> records =
                 KafkaClients.readUntil(
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         fixture.health,
                         r -> r.stream().map(x -> Json.modelHealth(x.value())).anyMatch(seen),
                         Duration.ofSeconds(60));
@@ -287,7 +275,7 @@ class ModelRoutingEndToEndTest {
         command.addAll(
                 List.of(
                         "--bootstrap-servers",
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         "--topic",
                         fixture.control,
                         "--issued-by",
@@ -331,7 +319,7 @@ class ModelRoutingEndToEndTest {
         assertThat(sentiflow("models", "verify", registry, trusted, V1)).isZero();
         assertThat(sentiflow("models", "verify", registry, trusted, V2)).isOne();
 
-        StreamingFixture fixture = new StreamingFixture(kafka, "signed");
+        StreamingFixture fixture = new StreamingFixture(KAFKA, "signed");
         JobConfig config =
                 fixture.config(
                         Map.of(
@@ -379,7 +367,7 @@ class ModelRoutingEndToEndTest {
 
             List<DeadLetter> letters =
                     KafkaClients.readUntil(
-                                    kafka.bootstrapServers(),
+                                    KAFKA.bootstrapServers(),
                                     fixture.deadLetters,
                                     r -> r.size() >= 3,
                                     Duration.ofSeconds(30))
@@ -425,7 +413,7 @@ class ModelRoutingEndToEndTest {
                                     model.toString()))
                     .isZero();
         }
-        StreamingFixture fixture = new StreamingFixture(kafka, "auto-signed");
+        StreamingFixture fixture = new StreamingFixture(KAFKA, "auto-signed");
         JobConfig config =
                 fixture.config(
                         Map.of(
@@ -468,7 +456,7 @@ class ModelRoutingEndToEndTest {
             fixture.produce(TestModel.imdb().sample("test", 1500, 69), "auto", 150);
             List<io.sentiflow.schemas.ModelControl> commands =
                     KafkaClients.readUntil(
-                                    kafka.bootstrapServers(),
+                                    KAFKA.bootstrapServers(),
                                     fixture.control,
                                     r -> r.size() >= 2,
                                     Duration.ofSeconds(60))

@@ -3,11 +3,11 @@ package io.sentiflow.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sentiflow.job.EmbeddedKafkaExtension;
 import io.sentiflow.job.JobConfig;
 import io.sentiflow.job.SentimentJob;
 import io.sentiflow.job.TestModel;
 import io.sentiflow.job.Topics;
-import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.Review;
@@ -28,8 +28,6 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -46,17 +44,7 @@ class TopicsCommandTest {
                             .setNumberSlotsPerTaskManager(1)
                             .build());
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     /** The job's settings with topics named {@code prefix-…}, as command-line arguments. */
     private static List<String> jobArgs(String prefix) {
@@ -72,7 +60,7 @@ class TopicsCommandTest {
                         JobConfig.TOPIC_CONTROL, prefix + "-control",
                         JobConfig.TOPIC_ROUTING, prefix + "-routing");
         topics.forEach((key, value) -> args.addAll(List.of("--" + key, value)));
-        args.addAll(List.of("--" + JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers()));
+        args.addAll(List.of("--" + JobConfig.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers()));
         return args;
     }
 
@@ -128,7 +116,7 @@ class TopicsCommandTest {
         assertThat(described.exitCode()).isZero();
         assertThat(described.out()).doesNotContain("MISSING", "suggested");
 
-        try (Admin admin = kafka.admin()) {
+        try (Admin admin = KAFKA.admin()) {
             Map<String, TopicDescription> topics =
                     admin.describeTopics(List.of("fresh-reviews", "fresh-control"))
                             .allTopicNames()
@@ -147,7 +135,7 @@ class TopicsCommandTest {
         }
 
         try (KafkaProducer<byte[], byte[]> producer =
-                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+                KafkaClients.producer(KAFKA.bootstrapServers(), new Properties())) {
             for (int i = 0; i < 20; i++) {
                 producer.send(
                         new ProducerRecord<>(
@@ -159,7 +147,7 @@ class TopicsCommandTest {
                 .execute(StreamExecutionEnvironment.getExecutionEnvironment());
         assertThat(
                         KafkaClients.readUntil(
-                                kafka.bootstrapServers(),
+                                KAFKA.bootstrapServers(),
                                 "fresh-sentiments",
                                 r -> r.size() >= 20,
                                 Duration.ofSeconds(30)))
@@ -172,7 +160,7 @@ class TopicsCommandTest {
         List<String> create = new ArrayList<>(List.of("topics", "create"));
         create.addAll(args);
         assertThat(ConsoleCapture.run(create.toArray(String[]::new)).exitCode()).isZero();
-        try (Admin admin = kafka.admin()) {
+        try (Admin admin = KAFKA.admin()) {
             ConfigResource dlq = new ConfigResource(ConfigResource.Type.TOPIC, "small-dlq");
             admin.incrementalAlterConfigs(
                             Map.of(
@@ -251,7 +239,7 @@ class TopicsCommandTest {
         List<String> args = jobArgs("clock");
         JobConfig config = config(args);
         // Every topic there, the control topic with producers' timestamps (CreateTime).
-        kafka.createTopics(1, Topics.of(config, 1).stream().map(Topics.Spec::name).toList());
+        KAFKA.createTopics(1, Topics.of(config, 1).stream().map(Topics.Spec::name).toList());
         List<String> limited = new ArrayList<>(args);
         limited.addAll(List.of("--" + JobConfig.CONTROL_MAX_AGE_MS, "60000"));
         assertThatThrownBy(() -> SentimentJob.fromConfig(config(limited)))

@@ -2,7 +2,6 @@ package io.sentiflow.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.data.LabeledText;
 import io.sentiflow.model.registry.ModelRegistry;
@@ -33,8 +32,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,17 +51,7 @@ class CanaryAnalysisEndToEndTest {
     @RegisterExtension
     static final MiniClusterExtension FLINK = StreamingFixture.clusterWithRestarts();
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     /** Labelled IMDB test reviews, round and round, at {@code perSecond} until stopped. */
     private static Thread produceLabelled(
@@ -78,7 +65,7 @@ class CanaryAnalysisEndToEndTest {
                             long start = System.nanoTime();
                             try (KafkaProducer<byte[], byte[]> producer =
                                     KafkaClients.producer(
-                                            kafka.bootstrapServers(), new Properties())) {
+                                            KAFKA.bootstrapServers(), new Properties())) {
                                 for (int i = 0; !stop.get(); i++) {
                                     LabeledText text = texts.get(i % texts.size());
                                     String id = "canary-review-" + i;
@@ -108,7 +95,7 @@ class CanaryAnalysisEndToEndTest {
 
     private static void send(StreamingFixture fixture, ModelControl command) throws Exception {
         try (KafkaProducer<byte[], byte[]> producer =
-                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+                KafkaClients.producer(KAFKA.bootstrapServers(), new Properties())) {
             producer.send(
                             new ProducerRecord<>(
                                     fixture.control,
@@ -136,7 +123,7 @@ class CanaryAnalysisEndToEndTest {
     /** The committed control commands, once one with {@code commandId} is among them. */
     private static List<ModelControl> commandsUntil(StreamingFixture fixture, String commandId) {
         return KafkaClients.readUntil(
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         fixture.control,
                         records ->
                                 records.stream()
@@ -156,7 +143,7 @@ class CanaryAnalysisEndToEndTest {
             StreamingFixture fixture, java.util.function.Predicate<ModelRouting> done) {
         List<ConsumerRecord<byte[], byte[]>> records =
                 KafkaClients.readUntil(
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         fixture.routing,
                         r ->
                                 !r.isEmpty()
@@ -179,7 +166,7 @@ class CanaryAnalysisEndToEndTest {
     /** Every committed record of a topic, read for a few seconds. */
     private static List<ConsumerRecord<byte[], byte[]>> everything(String topic) {
         return KafkaClients.readUntil(
-                kafka.bootstrapServers(), topic, r -> false, Duration.ofSeconds(3));
+                KAFKA.bootstrapServers(), topic, r -> false, Duration.ofSeconds(3));
     }
 
     private static List<ModelHealth> health(StreamingFixture fixture) {
@@ -194,7 +181,7 @@ class CanaryAnalysisEndToEndTest {
         registry.publish(TestModel.directory());
         registry.publish(TestModel.flipped());
         registry.publish(TestModel.copyAs(TestModel.directory(), "1-copy", root.resolve("copy")));
-        StreamingFixture fixture = new StreamingFixture(kafka, "canary-auto");
+        StreamingFixture fixture = new StreamingFixture(KAFKA, "canary-auto");
         JobConfig config =
                 fixture.config(
                         Map.of(

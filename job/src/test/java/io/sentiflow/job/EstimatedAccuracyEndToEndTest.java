@@ -2,7 +2,6 @@ package io.sentiflow.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.ModelConfig;
 import io.sentiflow.model.data.LabeledText;
@@ -24,8 +23,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -38,23 +35,13 @@ class EstimatedAccuracyEndToEndTest {
     @RegisterExtension
     static final MiniClusterExtension FLINK = StreamingFixture.clusterWithRestarts();
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     /** Scores {@code texts} (labels sent along) in one bounded run; its health records. */
     private static List<ModelHealth> score(String name, List<LabeledText> texts) throws Exception {
-        StreamingFixture fixture = new StreamingFixture(kafka, name);
+        StreamingFixture fixture = new StreamingFixture(KAFKA, name);
         try (KafkaProducer<byte[], byte[]> producer =
-                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+                KafkaClients.producer(KAFKA.bootstrapServers(), new Properties())) {
             for (int i = 0; i < texts.size(); i++) {
                 String id = name + "-" + i;
                 producer.send(
@@ -85,7 +72,7 @@ class EstimatedAccuracyEndToEndTest {
         SchemaValidator validator = new SchemaValidator();
         List<ConsumerRecord<byte[], byte[]>> records =
                 KafkaClients.readUntil(
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         fixture.health,
                         r -> false,
                         Duration.ofSeconds(5));

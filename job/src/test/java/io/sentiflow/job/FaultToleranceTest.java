@@ -2,7 +2,6 @@ package io.sentiflow.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.model.data.LabeledText;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,8 +19,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,22 +31,12 @@ class FaultToleranceTest {
     @RegisterExtension
     static final MiniClusterExtension FLINK = StreamingFixture.clusterWithRestarts();
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void everyReviewShouldBeScoredExactlyOnceThoughTaskManagersDie(
             @InjectMiniCluster MiniCluster cluster) throws Exception {
-        StreamingFixture fixture = new StreamingFixture(kafka, "failures");
+        StreamingFixture fixture = new StreamingFixture(KAFKA, "failures");
         List<LabeledText> reviews = TestModel.imdb().sample("test", 2000, 31);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
@@ -76,7 +63,7 @@ class FaultToleranceTest {
     @Test
     void aJobResumedFromASavepointShouldScoreEveryReviewExactlyOnce(@TempDir Path savepoints)
             throws Exception {
-        StreamingFixture fixture = new StreamingFixture(kafka, "savepoint");
+        StreamingFixture fixture = new StreamingFixture(KAFKA, "savepoint");
         List<LabeledText> reviews = TestModel.imdb().sample("test", 1200, 41);
         JobConfig config = fixture.config(Map.of());
 

@@ -3,7 +3,6 @@ package io.sentiflow.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.data.LabeledText;
 import io.sentiflow.schemas.Json;
@@ -27,8 +26,6 @@ import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -50,25 +47,15 @@ class LabelJoinStateEndToEndTest {
                             .setNumberSlotsPerTaskManager(2)
                             .build());
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void theLabelJoinsStateShouldStayBoundedWhateverTheTraffic(
             @InjectMiniCluster MiniCluster cluster) throws Exception {
-        StreamingFixture fixture = new StreamingFixture(kafka, "label-state");
+        StreamingFixture fixture = new StreamingFixture(KAFKA, "label-state");
         List<LabeledText> texts = TestModel.imdb().sample("test", 5_000, 41);
         try (KafkaProducer<byte[], byte[]> producer =
-                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+                KafkaClients.producer(KAFKA.bootstrapServers(), new Properties())) {
             for (int i = 0; i < REVIEWS; i++) {
                 String text = texts.get(i % texts.size()).text();
                 String id = "r-" + i;
@@ -126,7 +113,7 @@ class LabelJoinStateEndToEndTest {
     @Test
     void theLabelJoinShouldRunOnRocksDbWhenConfigured(@InjectMiniCluster MiniCluster cluster)
             throws Exception {
-        StreamingFixture fixture = new StreamingFixture(kafka, "label-rocksdb");
+        StreamingFixture fixture = new StreamingFixture(KAFKA, "label-rocksdb");
         List<LabeledText> texts = TestModel.imdb().sample("test", 500, 43);
         fixture.produce(texts, "rocks", 0);
         JobConfig config =

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
-import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.SentimentScorer;
 import io.sentiflow.model.data.LabeledText;
@@ -26,8 +25,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -41,17 +38,7 @@ class ModelHealthEndToEndTest {
                             .setNumberSlotsPerTaskManager(2)
                             .build());
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     /**
      * Runs the job at parallelism 2 over what the fixture's topics hold, until the input ends, in
@@ -82,9 +69,9 @@ class ModelHealthEndToEndTest {
             List<byte[]> malformed,
             Map<String, String> overrides)
             throws Exception {
-        StreamingFixture fixture = new StreamingFixture(kafka, name);
+        StreamingFixture fixture = new StreamingFixture(KAFKA, name);
         try (KafkaProducer<byte[], byte[]> producer =
-                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+                KafkaClients.producer(KAFKA.bootstrapServers(), new Properties())) {
             for (int i = 0; i < reviews.size(); i++) {
                 String id = name + "-" + i;
                 Review review =
@@ -109,7 +96,7 @@ class ModelHealthEndToEndTest {
         List<ModelHealth> records = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record :
                 KafkaClients.readUntil(
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         fixture.health,
                         r ->
                                 r.stream()
@@ -200,7 +187,7 @@ class ModelHealthEndToEndTest {
         }
         List<io.sentiflow.schemas.ReviewSample> drifted =
                 KafkaClients.readUntil(
-                                kafka.bootstrapServers(),
+                                KAFKA.bootstrapServers(),
                                 "shifted-samples",
                                 r -> r.size() >= 40,
                                 Duration.ofSeconds(20))
@@ -231,9 +218,9 @@ class ModelHealthEndToEndTest {
     @Test
     void labelsArrivingLaterOnTheLabelsTopicShouldYieldLiveAccuracy() throws Exception {
         List<LabeledText> reviews = TestModel.imdb().sample("test", 200, 93);
-        StreamingFixture fixture = new StreamingFixture(kafka, "feedback");
+        StreamingFixture fixture = new StreamingFixture(KAFKA, "feedback");
         try (KafkaProducer<byte[], byte[]> producer =
-                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+                KafkaClients.producer(KAFKA.bootstrapServers(), new Properties())) {
             for (int i = 0; i < reviews.size(); i++) {
                 String id = "feedback-" + i;
                 producer.send(
@@ -261,7 +248,7 @@ class ModelHealthEndToEndTest {
         List<ModelHealth> records = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record :
                 KafkaClients.readUntil(
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         fixture.health,
                         r ->
                                 r.stream()
@@ -290,7 +277,7 @@ class ModelHealthEndToEndTest {
         }
         var letters =
                 KafkaClients.readUntil(
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         fixture.deadLetters,
                         r -> !r.isEmpty(),
                         Duration.ofSeconds(30));
@@ -305,7 +292,7 @@ class ModelHealthEndToEndTest {
     @Test
     void reviewsScoredNearOneHalfShouldBeRoutedOutForLabelling() throws Exception {
         List<LabeledText> reviews = TestModel.imdb().sample("test", 300, 95);
-        StreamingFixture fixture = new StreamingFixture(kafka, "samples");
+        StreamingFixture fixture = new StreamingFixture(KAFKA, "samples");
         fixture.produce(reviews, "s", 0);
         runBounded(fixture, Map.of(JobConfig.SAMPLES_BAND, "0.1"));
 
@@ -323,7 +310,7 @@ class ModelHealthEndToEndTest {
         java.util.Map<String, String> sampled = new java.util.HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record :
                 KafkaClients.readUntil(
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         fixture.samples,
                         r ->
                                 r.stream()

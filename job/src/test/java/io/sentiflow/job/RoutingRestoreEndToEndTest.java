@@ -2,7 +2,6 @@ package io.sentiflow.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sentiflow.local.EmbeddedKafka;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.data.LabeledText;
 import io.sentiflow.model.registry.ModelRegistry;
@@ -27,8 +26,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,22 +42,12 @@ class RoutingRestoreEndToEndTest {
     @RegisterExtension
     static final MiniClusterExtension FLINK = StreamingFixture.clusterWithRestarts();
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static void command(StreamingFixture fixture, String id, String version)
             throws Exception {
         try (KafkaProducer<byte[], byte[]> producer =
-                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+                KafkaClients.producer(KAFKA.bootstrapServers(), new Properties())) {
             producer.send(
                             new ProducerRecord<>(
                                     fixture.control,
@@ -95,7 +82,7 @@ class RoutingRestoreEndToEndTest {
             fixture.produce(texts, prefix, 0);
             Map<String, String> versions = new HashMap<>();
             KafkaClients.readUntil(
-                            kafka.bootstrapServers(),
+                            KAFKA.bootstrapServers(),
                             fixture.sentiments,
                             r -> count(r, prefix) >= texts.size(),
                             Duration.ofSeconds(90))
@@ -123,7 +110,7 @@ class RoutingRestoreEndToEndTest {
 
     private static List<ModelRouting> routings(String topic, int atLeast) {
         return KafkaClients.readUntil(
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         topic,
                         r -> r.size() >= atLeast,
                         Duration.ofSeconds(60))
@@ -138,7 +125,7 @@ class RoutingRestoreEndToEndTest {
         ModelRegistry registry = new ModelRegistry(root);
         registry.publish(TestModel.directory());
         registry.publish(TestModel.version2());
-        StreamingFixture fixture = new StreamingFixture(kafka, "restore");
+        StreamingFixture fixture = new StreamingFixture(KAFKA, "restore");
         Map<String, String> settings =
                 Map.of(
                         JobConfig.REGISTRY_ROOT,
@@ -182,7 +169,7 @@ class RoutingRestoreEndToEndTest {
         registry.publish(TestModel.version3());
 
         // The hazard: a fresh start that judges the whole log again applies the old command now.
-        kafka.createTopics(1, List.of("restore-routing-contrast"));
+        KAFKA.createTopics(1, List.of("restore-routing-contrast"));
         Map<String, String> replaying = new HashMap<>(settings);
         replaying.put(JobConfig.ROUTING_RESTORE, "false");
         replaying.put(JobConfig.TOPIC_ROUTING, "restore-routing-contrast");
@@ -218,7 +205,7 @@ class RoutingRestoreEndToEndTest {
 
         List<DeadLetter> letters =
                 KafkaClients.readUntil(
-                                kafka.bootstrapServers(),
+                                KAFKA.bootstrapServers(),
                                 fixture.deadLetters,
                                 r -> false,
                                 Duration.ofSeconds(3))
