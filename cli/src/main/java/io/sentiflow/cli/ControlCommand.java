@@ -238,8 +238,8 @@ public final class ControlCommand implements Runnable {
         @Option(
                 names = "--max-error-rate-increase",
                 description =
-                        "Hard: scoring errors per review above production's, per window (default:"
-                                + " 0.01).")
+                        "Hard: scoring errors per review above production's since the start, from"
+                                + " 20 reviews and 3 errors (default: 0.01).")
         double maxErrorRateIncrease = DEFAULTS.maxErrorRateIncrease();
 
         @Option(
@@ -278,8 +278,9 @@ public final class ControlCommand implements Runnable {
         @Option(
                 names = "--alpha",
                 description =
-                        "Hard: the canary is rolled back when it is less accurate with a one-sided"
-                                + " p-value below this (default: 0.01).")
+                        "Hard: the canary is rolled back when shown less accurate than production by"
+                                + " more than --max-accuracy-drop, one-sided p below this (default:"
+                                + " 0.01).")
         double alpha = DEFAULTS.alpha();
 
         @Option(

@@ -53,11 +53,30 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
     /** The alert of a decision that has not applied within a few windows (refused, or lost). */
     static final String PENDING_ALERT = "canary-decision-pending";
 
+    /**
+     * How the job decides canaries: at all ({@code control.decisions}), signed with which key (and
+     * its id, checked at start), and after how many windows an unapplied decision is pending.
+     */
+    record Decisions(boolean enabled, String signKey, String signKeyId, int pendingWindows)
+            implements java.io.Serializable {
+        static Decisions of(JobConfig config, CommandTrust trust) {
+            // A decision shows once the checkpoint after it commits: allow for that, and two more.
+            long perCheckpoint =
+                    (config.checkpointIntervalMs() + config.healthWindowMs() - 1)
+                            / config.healthWindowMs();
+            return new Decisions(
+                    config.controlDecisions(),
+                    config.controlSignKey(),
+                    trust.decisionKeyId(),
+                    (int) Math.max(3, Math.min(1_000, perCheckpoint + 2)));
+        }
+    }
+
     /** Who the job's unsigned decisions name as their issuer. */
     static final String ISSUER = "canary-analysis";
 
     private final ModelCatalog catalog;
-    private final String signKey;
+    private final Decisions decisions;
     private transient PrivateKey decisionKey;
     private transient String decisionKeyId;
 
@@ -95,9 +114,9 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
             double errorRateThreshold,
             long p99ThresholdMs,
             double estimatedAccuracyDrop,
-            String signKey) {
+            Decisions decisions) {
         this.catalog = catalog;
-        this.signKey = signKey;
+        this.decisions = decisions;
         this.windowMs = windowMs;
         this.thresholds =
                 new HealthAccumulator.Thresholds(
@@ -124,9 +143,16 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
     @Override
     public void open() throws Exception {
         super.open();
-        if (signKey != null) {
-            decisionKey = Keys.readPrivate(Path.of(signKey)).key();
-            decisionKeyId = Keys.id(Keys.publicOf(Path.of(signKey)));
+        if (decisions.signKey() != null) {
+            // This TaskManager's copy of the key must be the one checked where the job started.
+            Path file = Path.of(decisions.signKey());
+            decisionKeyId = CommandTrust.decisionKeyId(file);
+            if (!decisionKeyId.equals(decisions.signKeyId())) {
+                throw new IllegalStateException(
+                        JobConfig.CONTROL_SIGN_KEY
+                                + " on this TaskManager is not the key checked at start");
+            }
+            decisionKey = Keys.readPrivate(file).key();
         }
         references = new java.util.HashMap<>();
         latest = new java.util.HashMap<>();
@@ -236,7 +262,7 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
                     judge.decision() == null ? "the routing changed" : judge.decision());
             judge = null;
         }
-        if (judge == null && routing.canaryAnalysis() != null) {
+        if (judge == null && routing.canaryAnalysis() != null && decisions.enabled()) {
             judge =
                     new CanaryJudge(
                             routing.canaryCommandId(),
@@ -318,7 +344,10 @@ public final class AggregateHealth extends AbstractStreamOperator<ModelHealth>
             if (canaryAnalysis != null && record.modelVersion().equals(canaryAnalysis.canary())) {
                 record =
                         record.withCanaryAnalysis(
-                                canaryAnalysis, judge.decisionPending() ? PENDING_ALERT : null);
+                                canaryAnalysis,
+                                judge.decisionPending(decisions.pendingWindows())
+                                        ? PENDING_ALERT
+                                        : null);
             }
             if (latest.put(record.modelVersion(), record) == null) {
                 registerGauges(record.modelVersion());

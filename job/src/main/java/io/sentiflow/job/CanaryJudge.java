@@ -40,8 +40,8 @@ final class CanaryJudge {
     /** z of the one-sided 95 % bound that shows a canary not worse than the margin allows. */
     static final double NON_INFERIORITY_Z = 1.6449;
 
-    /** Windows a decision may take to apply before the record says it is pending. */
-    static final int DECISION_PENDING_WINDOWS = 3;
+    /** Errors the canary must have made before the error criterion can fail it. */
+    static final long MIN_ERRORS = 3;
 
     /** A decision's reason is cut to this many characters, so it fits any control record. */
     static final int MAX_REASON = 1024;
@@ -113,9 +113,12 @@ final class CanaryJudge {
         return state.decision;
     }
 
-    /** Whether a decision was made windows ago and the routing still shows its canary. */
-    boolean decisionPending() {
-        return state.decision != null && state.windowsSinceDecision >= DECISION_PENDING_WINDOWS;
+    /**
+     * Whether a decision was made {@code windows} windows ago or more and the routing still shows
+     * its canary.
+     */
+    boolean decisionPending(int windows) {
+        return state.decision != null && state.windowsSinceDecision >= windows;
     }
 
     /**
@@ -123,9 +126,9 @@ final class CanaryJudge {
      */
     boolean judges(RoutingTable routing) {
         return routing != null
-                && state.commandId.equals(routing.canaryCommandId())
-                && state.canary.equals(routing.canary())
-                && state.production.equals(routing.production());
+                && java.util.Objects.equals(state.commandId, routing.canaryCommandId())
+                && java.util.Objects.equals(state.canary, routing.canary())
+                && java.util.Objects.equals(state.production, routing.production());
     }
 
     /**
@@ -172,18 +175,17 @@ final class CanaryJudge {
                 decide(ROLLBACK);
                 verdict = ROLLBACK;
             }
+        } else if (!labelsDecide
+                && !criteria.stream()
+                        .filter(x -> !x.hard() && !"p99-ratio".equals(x.name()))
+                        .allMatch(x -> "pass".equals(x.outcome()))) {
+            // Nothing compared the two yet (too few labels and reviews): the window does not count.
+            verdict = "idle";
         } else {
             state.failedWindows = 0;
             state.passedWindows++;
             verdict = "pass";
-            boolean compared =
-                    labelsDecide
-                            || criteria.stream()
-                                    .filter(x -> !x.hard() && !"p99-ratio".equals(x.name()))
-                                    .allMatch(x -> "pass".equals(x.outcome()));
-            if (state.passedWindows >= k.windows()
-                    && state.canaryScored >= k.minReviews()
-                    && compared) {
+            if (state.passedWindows >= k.windows() && state.canaryScored >= k.minReviews()) {
                 decide(PROMOTE);
                 verdict = PROMOTE;
             }
@@ -229,7 +231,8 @@ final class CanaryJudge {
     }
 
     /**
-     * Scoring errors per review since the start, once the canary met {@value #MIN_WINDOW_REVIEWS}.
+     * Scoring errors per review since the start, once the canary met {@value #MIN_WINDOW_REVIEWS}
+     * reviews; it fails only from {@value #MIN_ERRORS} errors on.
      */
     private ModelHealth.Criterion errors(CanaryCriteria k) {
         long canaryTotal = state.canaryScored + state.canaryFailed;
@@ -257,7 +260,7 @@ final class CanaryJudge {
         double productionRate =
                 productionTotal == 0 ? 0 : (double) state.productionFailed / productionTotal;
         double increase = canaryRate - productionRate;
-        boolean fails = state.canaryFailed > 0 && increase > k.maxErrorRateIncrease();
+        boolean fails = state.canaryFailed >= MIN_ERRORS && increase > k.maxErrorRateIncrease();
         return new ModelHealth.Criterion(
                 "error-rate-increase",
                 round(increase),
@@ -377,8 +380,11 @@ final class CanaryJudge {
         }
         double pWorse =
                 pCanaryWorse(
-                        state.canaryCorrect, state.canaryLabelled,
-                        state.productionCorrect, state.productionLabelled);
+                        state.canaryCorrect,
+                        state.canaryLabelled,
+                        state.productionCorrect,
+                        state.productionLabelled,
+                        k.maxAccuracyDrop());
         double lowerBound =
                 lowerBoundOfDifference(
                         state.canaryCorrect, state.canaryLabelled,
@@ -418,19 +424,23 @@ final class CanaryJudge {
     }
 
     /**
-     * The one-sided p-value of "the canary is less accurate than production": the pooled
-     * two-proportion z-test, Φ((p̂c − p̂p) / se).
+     * The one-sided p-value of "the canary is less accurate than production by more than {@code
+     * margin}": the two-proportion z-test (unpooled), Φ((p̂c − p̂p + margin) / se). Within the
+     * margin a canary is acceptable, so only a loss beyond it, shown, rolls it back.
      */
     static double pCanaryWorse(
-            long canaryCorrect, long canaryN, long productionCorrect, long productionN) {
+            long canaryCorrect,
+            long canaryN,
+            long productionCorrect,
+            long productionN,
+            double margin) {
         double pc = (double) canaryCorrect / canaryN;
         double pp = (double) productionCorrect / productionN;
-        double pooled = (double) (canaryCorrect + productionCorrect) / (canaryN + productionN);
-        double se = Math.sqrt(pooled * (1 - pooled) * (1.0 / canaryN + 1.0 / productionN));
+        double se = Math.sqrt(pc * (1 - pc) / canaryN + pp * (1 - pp) / productionN);
         if (se == 0) {
-            return pc < pp ? 0 : 1;
+            return pc - pp + margin < 0 ? 0 : 1;
         }
-        return normalCdf((pc - pp) / se);
+        return normalCdf((pc - pp + margin) / se);
     }
 
     /** Φ(z), the standard normal distribution function (Abramowitz–Stegun 7.1.26, error < 1e-7). */
@@ -469,9 +479,9 @@ final class CanaryJudge {
                 new StringBuilder()
                         .append(evidence.decision())
                         .append(' ')
-                        .append(evidence.canary())
+                        .append(Sanitized.id(evidence.canary()))
                         .append(" against ")
-                        .append(evidence.production())
+                        .append(Sanitized.id(evidence.production()))
                         .append(": ")
                         .append(evidence.canaryReviews())
                         .append(" canary reviews, ")

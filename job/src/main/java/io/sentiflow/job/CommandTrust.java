@@ -78,7 +78,7 @@ final class CommandTrust implements Serializable {
      * The id of the job's decision key, after checking that the {@code .pub} beside it is its own
      * (a probe signed with the one verifies with the other).
      */
-    private static String decisionKeyId(java.nio.file.Path privateKey) {
+    static String decisionKeyId(java.nio.file.Path privateKey) {
         try {
             var key = Keys.readPrivate(privateKey).key();
             var publicKey = Keys.publicOf(privateKey);
@@ -95,6 +95,11 @@ final class CommandTrust implements Serializable {
             throw new IllegalArgumentException(
                     JobConfig.CONTROL_SIGN_KEY + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The id of the key the job signs its decisions with, or null. */
+    String decisionKeyId() {
+        return decisionKeyId;
     }
 
     boolean requiresSignatures() {

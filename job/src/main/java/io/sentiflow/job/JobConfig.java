@@ -285,12 +285,14 @@ public final class JobConfig implements Serializable {
         positive(OUTPUT_MAX_RECORD_BYTES);
         positive(LABELS_MAX_BYTES);
         positive(CONTROL_MAX_BYTES);
-        if (controlMaxBytes() < MIN_CONTROL_MAX_BYTES) {
+        if (controlDecisions() && controlMaxBytes() < MIN_CONTROL_MAX_BYTES) {
             throw new IllegalArgumentException(
                     CONTROL_MAX_BYTES
                             + " must be at least "
                             + MIN_CONTROL_MAX_BYTES
-                            + ": the job's own canary decisions take up to that much");
+                            + " while "
+                            + CONTROL_DECISIONS
+                            + " is true: the job's own canary decisions take up to that much");
         }
         positive(CONTROL_MAX_PENDING);
         if (controlMaxAgeMs() < 0) {

@@ -42,8 +42,8 @@ public record RoutingTable(
             throw new IllegalArgumentException("a routing table needs a production version");
         }
         previous = previous == null ? List.of() : List.copyOf(previous);
-        if (canary == null) {
-            canaryCommandId = null;
+        if (canary == null || canaryCommandId == null) {
+            canaryCommandId = canary == null ? null : canaryCommandId;
             canaryAnalysis = null;
         }
     }

@@ -276,7 +276,8 @@ public final class SentimentJob {
                                         config.healthErrorRateThreshold(),
                                         config.healthP99ThresholdMs(),
                                         config.healthEstimatedAccuracyDrop(),
-                                        config.controlSignKey()))
+                                        AggregateHealth.Decisions.of(
+                                                config, scoring.commandTrust())))
                         .setParallelism(1)
                         .uid("aggregate-health");
         if (decisions != null) {

@@ -41,7 +41,7 @@ class JobConfigTest {
     }
 
     @Test
-    void shouldRefuseUnknownKeysAndBadValues() {
+    void shouldRefuseUnknownKeysAndBadValues() throws java.io.IOException {
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.size", "3"))
                 .hasMessageContaining("unknown configuration key");
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.max-size", "0"))
@@ -60,6 +60,17 @@ class JobConfigTest {
                 .hasMessageContaining("expected --key value");
         assertThatThrownBy(() -> JobConfig.fromArgs("--control.trusted-keys", "keys/ops.pub"))
                 .hasMessageContaining("control.max-age-ms");
+        // The job's own decisions must fit the control records it accepts.
+        assertThatThrownBy(() -> JobConfig.fromArgs("--control.max-bytes", "4096"))
+                .hasMessageContaining("control.decisions");
+        assertThat(
+                        JobConfig.fromArgs(
+                                        "--control.max-bytes",
+                                        "4096",
+                                        "--control.decisions",
+                                        "false")
+                                .controlMaxBytes())
+                .isEqualTo(4096);
     }
 
     @Test

@@ -75,6 +75,13 @@ class RoutingTableTest {
     }
 
     @Test
+    void criteriaWithoutTheCommandTheyBelongToShouldNotSurvive() {
+        // A hand-written routing record: no judge can be keyed to it, so no analysis.
+        assertThat(new RoutingTable("m@1", null, "m@2", 10, null, null, CRITERIA).canaryAnalysis())
+                .isNull();
+    }
+
+    @Test
     void aDecisionShouldNotApplyToACanaryAPersonJudges() throws Exception {
         RoutingTable manual =
                 RoutingTable.initial("m@1")

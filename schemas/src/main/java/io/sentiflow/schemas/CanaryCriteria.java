@@ -13,7 +13,8 @@ package io.sentiflow.schemas;
  * @param minReviews reviews the canary scores before it may be promoted
  * @param windows consecutive passing windows before it may be promoted
  * @param maxFailedWindows consecutive failed windows that roll it back
- * @param maxErrorRateIncrease hard: scoring errors per review, canary minus production, per window
+ * @param maxErrorRateIncrease hard: scoring errors per review since the start, canary minus
+ *     production (judged from 20 canary reviews, failing from 3 errors)
  * @param maxP99Ratio soft: the canary's p99 latency over production's (production's taken as at
  *     least 50 ms), per window
  * @param maxPositiveRateDifference soft, without enough labels: |positive rate difference| since
@@ -23,8 +24,8 @@ package io.sentiflow.schemas;
  * @param minCompared reviews each side scores before the two proxies above are judged
  * @param minLabelled labelled reviews each side needs before accuracy is judged; from then on the
  *     labels decide and the proxies are only reported
- * @param alpha significance of the one-sided two-proportion test: canary accuracy below
- *     production's with p below alpha is a hard failure
+ * @param alpha significance of the one-sided two-proportion test: a canary shown less accurate than
+ *     production by more than {@code maxAccuracyDrop}, p below alpha, is a hard failure
  * @param maxAccuracyDrop once labels decide, a window passes only when the one-sided 95 % lower
  *     bound of canary minus production accuracy is above minus this: shown not worse by more
  */

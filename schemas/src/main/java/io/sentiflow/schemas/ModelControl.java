@@ -186,6 +186,11 @@ public record ModelControl(
                     DeadLetter.Reason.INVALID_FIELD,
                     "ModelControl.analysis is only allowed for canary");
         }
+        if (analysis != null && weight != null && (weight < 1 || weight > 99)) {
+            throw new ContractViolation(
+                    DeadLetter.Reason.INVALID_FIELD,
+                    "ModelControl.weight must be 1-99 with analysis: both sides need reviews");
+        }
         if (decides != null
                 && (action != Action.DEPLOY && action != Action.CLEAR_CANARY
                         || decides.isBlank()

@@ -91,7 +91,8 @@ public record ModelHealth(
      * @param canary the canary version
      * @param production the version it is compared with
      * @param verdict this window: pass, fail (a soft criterion failed), idle (too few canary
-     *     reviews in the window to judge), promote or rollback (decided now), decided (decided
+     *     reviews in the window, or nothing compared yet), inconclusive (labels decide but do not
+     *     show the canary as good yet), promote or rollback (decided now), decided (decided
      *     earlier, waiting for the decision to apply)
      * @param criteria every criterion's value, limit and outcome
      * @param canaryReviews reviews the canary scored since it started
@@ -128,8 +129,9 @@ public record ModelHealth(
      *     could not be
      * @param limit the limit it is held to (accuracy-difference: alpha, for pValue)
      * @param pValue accuracy-difference only: one-sided p-value of "the canary is less accurate"
-     * @param outcome pass, fail, not-judged (too few reviews or labels yet) or reported (a proxy,
-     *     outranked because enough labels arrived)
+     * @param outcome pass, fail, inconclusive (accuracy neither shown worse nor shown as good),
+     *     not-judged (too few reviews or labels yet) or reported (a proxy, outranked because enough
+     *     labels arrived)
      * @param hard whether failing it rolls the canary back at once
      * @param basis what the value rests on, e.g. the counts compared
      */

@@ -247,6 +247,13 @@ class ContractsTest {
                 "WRONG_TYPE"
             },
             {
+                "{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\",\"weight\":100,"
+                        + "\"issuedBy\":\"a\",\"analysis\":"
+                        + ANALYSIS
+                        + "}",
+                "INVALID_FIELD"
+            },
+            {
                 "{\"commandId\":\"c\",\"action\":\"canary\",\"modelVersion\":\"m@2\",\"weight\":5,"
                         + "\"issuedBy\":\"a\",\"analysis\":"
                         + ANALYSIS.replace("\"windows\":3", "\"windows\":2.5")
