@@ -175,6 +175,12 @@ class CanaryJudgeTest {
         ModelHealth.CanaryAnalysis evidence = judge.judge(canary, window(50, 0.5, 0, false, 10));
         assertThat(criterion(evidence, "error-rate-increase").outcome()).isEqualTo("not-judged");
         assertThat(judge.decision()).isNull();
+        // 1 error in 50 is 2 %, over the limit, but one error is not yet a pattern.
+        HealthFigures later = window(45, 0.5, 0, false, 10);
+        ModelHealth.CanaryAnalysis after = judge.judge(later, window(500, 0.5, 0, false, 10));
+        assertThat(criterion(after, "error-rate-increase").value()).isGreaterThan(0.01);
+        assertThat(criterion(after, "error-rate-increase").outcome()).isEqualTo("pass");
+        assertThat(judge.decision()).isNull();
     }
 
     @Test
