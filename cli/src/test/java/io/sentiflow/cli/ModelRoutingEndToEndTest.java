@@ -264,6 +264,22 @@ class ModelRoutingEndToEndTest {
                 .isTrue();
     }
 
+    /** {@code sentiflow models publish --sign-key KEY} of each model into the registry. */
+    private static void publishSigned(String registry, String key, Path... models) {
+        for (Path model : models) {
+            assertThat(
+                            sentiflow(
+                                    "models",
+                                    "publish",
+                                    registry,
+                                    "--sign-key",
+                                    key,
+                                    model.toString()))
+                    .as("publish %s", model)
+                    .isZero();
+        }
+    }
+
     private static int sentiflow(String... args) {
         return Sentiflow.commandLine().execute(args);
     }
@@ -294,25 +310,8 @@ class ModelRoutingEndToEndTest {
                 .isZero();
         String ops = keys.resolve("ops.key").toString();
         String registry = "--registry=" + root;
-        assertThat(
-                        sentiflow(
-                                "models",
-                                "publish",
-                                registry,
-                                "--sign-key",
-                                ops,
-                                TestModel.directory().toString()))
-                .isZero();
+        publishSigned(registry, ops, TestModel.directory(), TestModel.version3());
         assertThat(sentiflow("models", "publish", registry, TestModel.version2().toString()))
-                .isZero();
-        assertThat(
-                        sentiflow(
-                                "models",
-                                "publish",
-                                registry,
-                                "--sign-key",
-                                ops,
-                                TestModel.version3().toString()))
                 .isZero();
         // The CLI judges as the job will: version 2 is not signed by a trusted key.
         String trusted = "--trusted-keys=" + keys;
@@ -402,17 +401,7 @@ class ModelRoutingEndToEndTest {
         assertThat(sentiflow("keys", "generate", "job", "--dir", keys.toString())).isZero();
         String ops = keys.resolve("ops.key").toString();
         String registry = "--registry=" + root;
-        for (Path model : List.of(TestModel.directory(), TestModel.version3())) {
-            assertThat(
-                            sentiflow(
-                                    "models",
-                                    "publish",
-                                    registry,
-                                    "--sign-key",
-                                    ops,
-                                    model.toString()))
-                    .isZero();
-        }
+        publishSigned(registry, ops, TestModel.directory(), TestModel.version3());
         StreamingFixture fixture = new StreamingFixture(KAFKA, "auto-signed");
         JobConfig config =
                 fixture.config(

@@ -7,6 +7,8 @@ import io.sentiflow.model.ModelFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -173,55 +175,23 @@ class ModelsCommandTest {
                         "127.0.0.1:1");
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err()).contains("has no version textcnn-test@4");
-        ConsoleCapture.Result badWeight =
-                ConsoleCapture.run(
-                        "control",
-                        "canary",
-                        "textcnn-test@2",
-                        "--weight",
-                        "140",
-                        "--bootstrap-servers",
-                        "127.0.0.1:1");
-        assertThat(badWeight.exitCode()).isEqualTo(1);
-        assertThat(badWeight.err()).contains("weight must be between 0 and 100");
-        ConsoleCapture.Result criterionWithoutAuto =
-                ConsoleCapture.run(
-                        "control",
-                        "canary",
-                        "textcnn-test@2",
-                        "--weight",
-                        "10",
-                        "--min-reviews",
-                        "50",
-                        "--bootstrap-servers",
-                        "127.0.0.1:1");
-        assertThat(criterionWithoutAuto.exitCode()).isNotZero();
-        assertThat(criterionWithoutAuto.err()).contains("--min-reviews is a criterion of --auto");
-        ConsoleCapture.Result allTraffic =
-                ConsoleCapture.run(
-                        "control",
-                        "canary",
-                        "textcnn-test@2",
-                        "--weight",
-                        "100",
-                        "--auto",
-                        "--bootstrap-servers",
-                        "127.0.0.1:1");
-        assertThat(allTraffic.exitCode()).isNotZero();
-        assertThat(allTraffic.err()).contains("leaves one of them none");
-        ConsoleCapture.Result badAlpha =
-                ConsoleCapture.run(
-                        "control",
-                        "canary",
-                        "textcnn-test@2",
-                        "--weight",
-                        "10",
-                        "--auto",
-                        "--alpha",
-                        "0.9",
-                        "--bootstrap-servers",
-                        "127.0.0.1:1");
-        assertThat(badAlpha.exitCode()).isNotZero();
-        assertThat(badAlpha.err()).contains("--alpha in (0, 0.5)");
+        // Canary options the job would refuse or never act on, each with what the CLI says.
+        Map<String, List<String>> refused = new java.util.LinkedHashMap<>();
+        refused.put("weight must be between 0 and 100", List.of("--weight", "140"));
+        refused.put(
+                "--min-reviews is a criterion of --auto",
+                List.of("--weight", "10", "--min-reviews", "50"));
+        refused.put("leaves one of them none", List.of("--weight", "100", "--auto"));
+        refused.put("--alpha in (0, 0.5)", List.of("--weight", "10", "--auto", "--alpha", "0.9"));
+        refused.forEach(
+                (message, options) -> {
+                    List<String> args = new java.util.ArrayList<>();
+                    args.addAll(List.of("control", "canary", "textcnn-test@2"));
+                    args.addAll(options);
+                    args.addAll(List.of("--bootstrap-servers", "127.0.0.1:1"));
+                    ConsoleCapture.Result canary = ConsoleCapture.run(args.toArray(String[]::new));
+                    assertThat(canary.exitCode()).as("%s", options).isNotZero();
+                    assertThat(canary.err()).as("%s", options).contains(message);
+                });
     }
 }
