@@ -53,6 +53,12 @@ public final class TextCnnTrainer {
     /** How many batches' worth of reviews are sorted by length together before batching. */
     private static final int BUCKET_BATCHES = 50;
 
+    /** Guarded steps in a row (see {@link StepGuard}) after which a run counts as diverged. */
+    static final int MAX_GUARDED_STEPS_IN_A_ROW = 20;
+
+    /** Guarded steps printed per epoch; the epoch's line counts the rest. */
+    private static final int REPORTED_GUARDS = 5;
+
     /** Noise words per context pair in the skip-gram pre-training, word2vec's default. */
     private static final int NEGATIVE_SAMPLES = 5;
 
@@ -200,9 +206,11 @@ public final class TextCnnTrainer {
                                 initialEmbeddings,
                                 batchesPerEpoch(trainingSet.size()))) {
             Random random = new Random(options.seed() + 1);
+            StepGuard guard = new StepGuard(MAX_GUARDED_STEPS_IN_A_ROW);
             for (int epoch = 1; epoch <= options.epochs(); epoch++) {
                 long epochStart = System.nanoTime();
-                double[] lossAndAccuracy = trainEpoch(trainer, trainingSet, random, epoch, network);
+                double[] lossAndAccuracy =
+                        trainEpoch(trainer, guard, trainingSet, random, epoch, network);
                 float[] scores = new float[validationSet.size()];
                 double validationLoss = score(trainer, validationSet, network, scores);
                 double validationAccuracy = accuracy(scores, validationSet);
@@ -215,7 +223,8 @@ public final class TextCnnTrainer {
                                 validationLoss,
                                 validationAccuracy,
                                 seconds));
-                boolean best = validationAccuracy > bestAccuracy;
+                // A NaN validation loss means NaN scores: such weights are never kept.
+                boolean best = validationAccuracy > bestAccuracy && Double.isFinite(validationLoss);
                 progress.printf(
                         Locale.ROOT,
                         "epoch %d/%d: loss %.4f, train accuracy %.4f, validation loss %.4f, validation accuracy %.4f, %.1f s%s%n",
@@ -243,6 +252,10 @@ public final class TextCnnTrainer {
                     break;
                 }
             }
+        }
+        if (bestScores == null) {
+            throw new IllegalStateException(
+                    "no epoch gave finite validation scores: nothing was saved");
         }
         // Calibration: one temperature fitted on the validation rows' logits (accuracy unchanged).
         boolean[] validationLabels = labels(validationSet);
@@ -364,18 +377,22 @@ public final class TextCnnTrainer {
 
     private double[] trainEpoch(
             Trainer trainer,
+            StepGuard guard,
             List<Example> examples,
             Random random,
             int epoch,
             TextCnnConfig network) {
         List<List<Example>> batches = lengthBucketedBatches(examples, random);
         double lossSum = 0;
+        long lossSeen = 0;
         long correct = 0;
         long seen = 0;
+        long guardedBefore = guard.skipped() + guard.undone();
         int reportEvery = Math.max(1, batches.size() / 10);
         long start = System.nanoTime();
         for (int b = 0; b < batches.size(); b++) {
             List<Example> batch = batches.get(b);
+            float lossValue;
             try (NDManager manager = trainer.getManager().newSubManager()) {
                 NDArray ids = padded(manager, batch, network.maxKernelSize());
                 NDArray targets = targets(manager, batch);
@@ -384,10 +401,26 @@ public final class TextCnnTrainer {
                     NDArray loss =
                             trainer.getLoss().evaluate(new NDList(targets), new NDList(logits));
                     collector.backward(loss);
-                    lossSum += loss.getFloat() * batch.size();
+                    lossValue = loss.getFloat();
                     correct += logits.gt(0).eq(targets.gt(0.5f)).countNonzero().getLong();
                 }
-                trainer.step();
+                StepGuard.Outcome outcome = guard.step(trainer, lossValue);
+                if (outcome != StepGuard.Outcome.SKIPPED) {
+                    lossSum += lossValue * batch.size();
+                    lossSeen += batch.size();
+                }
+                if (outcome != StepGuard.Outcome.TAKEN
+                        && guard.skipped() + guard.undone() - guardedBefore <= REPORTED_GUARDS) {
+                    progress.printf(
+                            Locale.ROOT,
+                            "epoch %d, step %d: %s (loss %s)%n",
+                            epoch,
+                            b + 1,
+                            outcome == StepGuard.Outcome.SKIPPED
+                                    ? "skipped, NaN or infinite loss or gradient"
+                                    : "undone, the update made a weight NaN or infinite",
+                            lossValue);
+                }
             }
             seen += batch.size();
             if ((b + 1) % reportEvery == 0 || b + 1 == batches.size()) {
@@ -398,12 +431,24 @@ public final class TextCnnTrainer {
                         options.epochs(),
                         "=".repeat((int) (20L * (b + 1) / batches.size())),
                         100L * (b + 1) / batches.size(),
-                        lossSum / seen,
+                        lossSum / Math.max(1, lossSeen),
                         (double) correct / seen,
                         (System.nanoTime() - start) / 1e9);
             }
         }
-        return new double[] {lossSum / seen, (double) correct / seen};
+        long guarded = guard.skipped() + guard.undone() - guardedBefore;
+        if (guarded > 0) {
+            progress.printf(
+                    Locale.ROOT,
+                    "epoch %d: %d of %d steps guarded (NaN or infinite loss, gradient or update;"
+                            + " %d skipped, %d undone in all so far)%n",
+                    epoch,
+                    guarded,
+                    batches.size(),
+                    guard.skipped(),
+                    guard.undone());
+        }
+        return new double[] {lossSum / Math.max(1, lossSeen), (double) correct / seen};
     }
 
     /** Scores {@code examples} into {@code scores} (same order) and returns the mean loss. */

@@ -139,6 +139,18 @@ public record TrainingOptions(
         return copy.build();
     }
 
+    public TrainingOptions withLearningRate(float rate) {
+        Copy copy = new Copy(this);
+        copy.learningRate = rate;
+        return copy.build();
+    }
+
+    public TrainingOptions withBatchSize(int size) {
+        Copy copy = new Copy(this);
+        copy.batchSize = size;
+        return copy.build();
+    }
+
     public TrainingOptions withSeed(long newSeed) {
         Copy copy = new Copy(this);
         copy.seed = newSeed;
