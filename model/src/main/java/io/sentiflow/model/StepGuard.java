@@ -18,7 +18,8 @@ import java.util.List;
  * clear message after {@code maxInARow} guarded steps in a row: then the run has diverged (a
  * learning rate far too high), not met a stray batch.
  *
- * <p>Plain DJL, one thread, one instance per training run.
+ * <p>An undone step leaves the optimizer's own state (Adam's moments and step count) advanced; only
+ * the weights are put back. Plain DJL, one thread, one instance per training run.
  */
 final class StepGuard {
     /** What became of one step. */
@@ -58,7 +59,7 @@ final class StepGuard {
         }
         Outcome outcome;
         try (NDManager scratch = trainer.getManager().newSubManager()) {
-            if (!Float.isFinite(loss) || !allFinite(weights, true, scratch)) {
+            if (!Float.isFinite(loss) || !allFinite(gradients(weights, scratch), scratch)) {
                 clearGradients(weights, scratch);
                 outcome = Outcome.SKIPPED;
             } else {
@@ -69,12 +70,12 @@ final class StepGuard {
                     before.add(copy);
                 }
                 trainer.step();
-                if (allFinite(weights, false, scratch)) {
+                if (allFinite(weights, scratch)) {
                     outcome = Outcome.TAKEN;
                 } else {
                     for (int i = 0; i < weights.size(); i++) {
-                        // Through a Java copy: the weight then owns its values, never scratch's.
-                        weights.get(i).set(before.get(i).toFloatArray());
+                        // An in-place copy on the engine's side: any data type, any device.
+                        weights.get(i).set(new NDIndex("..."), before.get(i));
                     }
                     outcome = Outcome.UNDONE;
                 }
@@ -98,7 +99,7 @@ final class StepGuard {
                             + " skipped, "
                             + undone
                             + " undone in all; try a lower --learning-rate, or --clip-gradient);"
-                            + " nothing was saved from this epoch");
+                            + " the model directory has no manifest, so nothing can load it");
         }
         return outcome;
     }
@@ -113,29 +114,37 @@ final class StepGuard {
         return undone;
     }
 
-    /**
-     * Overwrites every gradient with zeros. DJL "zeroes" a gradient before the next batch by
-     * subtracting it from itself, which leaves NaN and ∞ where they are: one bad batch would make
-     * every later gradient NaN.
-     */
-    private static void clearGradients(List<NDArray> weights, NDManager scratch) {
+    private static List<NDArray> gradients(List<NDArray> weights, NDManager scratch) {
+        List<NDArray> gradients = new ArrayList<>();
         for (NDArray weight : weights) {
             NDArray gradient = weight.getGradient();
             gradient.attach(scratch);
+            gradients.add(gradient);
+        }
+        return gradients;
+    }
+
+    /**
+     * Overwrites every gradient with zeros. DJL zeroes gradients inside the optimizer's update, so
+     * a skipped step would leave its NaN there for the next batch's gradients to be added to.
+     */
+    private static void clearGradients(List<NDArray> weights, NDManager scratch) {
+        for (NDArray gradient : gradients(weights, scratch)) {
             gradient.set(new NDIndex("..."), 0f);
         }
     }
 
     /**
-     * Whether every value of the arrays (or of their gradients) is finite. What the check makes
-     * lives in {@code scratch}, not in the model's own manager.
+     * Whether every value of the arrays is finite: their sum is, exactly when none is NaN or ±∞
+     * (barring a sum past 3.4e38, which only weights already diverged could reach). One pass and
+     * one number per array; the sums live in {@code scratch}.
      */
-    static boolean allFinite(List<NDArray> arrays, boolean gradients, NDManager scratch) {
+    static boolean allFinite(List<NDArray> arrays, NDManager scratch) {
         for (NDArray array : arrays) {
-            NDArray values = gradients ? array.getGradient() : array.duplicate();
-            values.attach(scratch);
-            // NaN and ±∞ are exactly the values whose difference from themselves is not 0.
-            if (values.sub(values).abs().sum().getFloat() != 0f) {
+            NDArray sum = array.sum();
+            sum.attach(scratch);
+            if (!Float.isFinite(
+                    sum.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat())) {
                 return false;
             }
         }

@@ -383,8 +383,8 @@ public final class TextCnnTrainer {
             int epoch,
             TextCnnConfig network) {
         List<List<Example>> batches = lengthBucketedBatches(examples, random);
+        // Loss and accuracy of the batches stepped on; a skipped batch's figures are not finite.
         double lossSum = 0;
-        long lossSeen = 0;
         long correct = 0;
         long seen = 0;
         long guardedBefore = guard.skipped() + guard.undone();
@@ -393,6 +393,7 @@ public final class TextCnnTrainer {
         for (int b = 0; b < batches.size(); b++) {
             List<Example> batch = batches.get(b);
             float lossValue;
+            long batchCorrect;
             try (NDManager manager = trainer.getManager().newSubManager()) {
                 NDArray ids = padded(manager, batch, network.maxKernelSize());
                 NDArray targets = targets(manager, batch);
@@ -402,12 +403,13 @@ public final class TextCnnTrainer {
                             trainer.getLoss().evaluate(new NDList(targets), new NDList(logits));
                     collector.backward(loss);
                     lossValue = loss.getFloat();
-                    correct += logits.gt(0).eq(targets.gt(0.5f)).countNonzero().getLong();
+                    batchCorrect = logits.gt(0).eq(targets.gt(0.5f)).countNonzero().getLong();
                 }
                 StepGuard.Outcome outcome = guard.step(trainer, lossValue);
                 if (outcome != StepGuard.Outcome.SKIPPED) {
                     lossSum += lossValue * batch.size();
-                    lossSeen += batch.size();
+                    correct += batchCorrect;
+                    seen += batch.size();
                 }
                 if (outcome != StepGuard.Outcome.TAKEN
                         && guard.skipped() + guard.undone() - guardedBefore <= REPORTED_GUARDS) {
@@ -422,7 +424,6 @@ public final class TextCnnTrainer {
                             lossValue);
                 }
             }
-            seen += batch.size();
             if ((b + 1) % reportEvery == 0 || b + 1 == batches.size()) {
                 progress.printf(
                         Locale.ROOT,
@@ -431,8 +432,8 @@ public final class TextCnnTrainer {
                         options.epochs(),
                         "=".repeat((int) (20L * (b + 1) / batches.size())),
                         100L * (b + 1) / batches.size(),
-                        lossSum / Math.max(1, lossSeen),
-                        (double) correct / seen,
+                        seen == 0 ? Double.NaN : lossSum / seen,
+                        seen == 0 ? Double.NaN : (double) correct / seen,
                         (System.nanoTime() - start) / 1e9);
             }
         }
@@ -448,7 +449,9 @@ public final class TextCnnTrainer {
                     guard.skipped(),
                     guard.undone());
         }
-        return new double[] {lossSum / Math.max(1, lossSeen), (double) correct / seen};
+        return seen == 0
+                ? new double[] {Double.NaN, Double.NaN}
+                : new double[] {lossSum / seen, (double) correct / seen};
     }
 
     /** Scores {@code examples} into {@code scores} (same order) and returns the mean loss. */

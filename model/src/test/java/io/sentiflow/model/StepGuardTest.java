@@ -91,6 +91,31 @@ class StepGuardTest {
     }
 
     @Test
+    void aNaNLossAloneIsNeverStepped() {
+        useLearningRate(0.1f);
+        float[] before = weights();
+        backward(new float[] {1, 2, 3}, out -> out);
+
+        assertThat(new StepGuard(5).step(trainer, Float.NaN)).isEqualTo(StepGuard.Outcome.SKIPPED);
+        assertThat(weights()).containsExactly(before);
+    }
+
+    @Test
+    void aTakenStepEndsARunOfGuardedOnes() {
+        useLearningRate(0.1f);
+        StepGuard guard = new StepGuard(2);
+        float bad = backward(new float[] {1, 2, 3}, out -> out.mul(Float.NaN));
+        assertThat(guard.step(trainer, bad)).isEqualTo(StepGuard.Outcome.SKIPPED);
+        float good = backward(new float[] {1, 2, 3}, out -> out);
+        assertThat(guard.step(trainer, good)).isEqualTo(StepGuard.Outcome.TAKEN);
+        float badAgain = backward(new float[] {1, 2, 3}, out -> out.mul(Float.NaN));
+
+        assertThat(guard.step(trainer, badAgain)).isEqualTo(StepGuard.Outcome.SKIPPED);
+        assertThatThrownBy(() -> guard.step(trainer, badAgain))
+                .hasMessageContaining("2 steps in a row");
+    }
+
+    @Test
     void aFiniteLossWithANaNGradientIsNeverStepped() {
         float[] before = weights();
         // sqrt at 0: the loss is 0, its gradient is ∞ · 0 = NaN.
