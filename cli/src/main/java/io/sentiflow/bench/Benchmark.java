@@ -41,7 +41,14 @@ public final class Benchmark {
             List<Long> delays,
             int latencySeconds,
             Path output,
-            boolean ceilingOnly) {}
+            Scope scope) {}
+
+    /** What one run measures: everything, (e) alone, or (b) then (d) and (f). */
+    public enum Scope {
+        ALL,
+        CEILING,
+        LATENCY
+    }
 
     static final int DEFAULT_SIZE = 64;
 
@@ -54,8 +61,11 @@ public final class Benchmark {
     }
 
     public ObjectNode run() throws Exception {
-        if (settings.ceilingOnly()) {
+        if (settings.scope() == Scope.CEILING) {
             return ceiling();
+        }
+        if (settings.scope() == Scope.LATENCY) {
+            return latency();
         }
         ObjectNode results = Json.mapper().createObjectNode();
         results.put("reviews", settings.reviews().size());
@@ -242,6 +252,56 @@ public final class Benchmark {
                             (group, micros) ->
                                     out.printf(Locale.ROOT, "    %-18s %7.1f%n", group, micros));
         }
+        return results;
+    }
+
+    /**
+     * (b), then (d) and (f) at its half and tenth, for tuning latency without the whole run. Writes
+     * {@code latency.json} beside (not over) the full run's results.
+     */
+    private ObjectNode latency() throws Exception {
+        ObjectNode results = Json.mapper().createObjectNode();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            kafka.createTopics(2, List.of("bench-reviews"));
+            preload(kafka, "bench-reviews");
+            StreamRun runs =
+                    new StreamRun(
+                            kafka,
+                            "bench-reviews",
+                            settings.reviews(),
+                            settings.parallelism(),
+                            out,
+                            Map.of());
+            runs.backlog(settings.model(), DEFAULT_SIZE, 0);
+            StreamRun.Result dynamic = runs.median(settings.model(), DEFAULT_SIZE, 0, "(b)");
+            double half = dynamic.perSecond() / 2;
+            double tenth = dynamic.perSecond() / 10;
+            results.put("dynamicPerSecond", dynamic.perSecond());
+            results.set(
+                    "halfLoad",
+                    runs.live(
+                                    settings.model(),
+                                    half,
+                                    DEFAULT_SIZE,
+                                    0,
+                                    settings.latencySeconds(),
+                                    "(d) half load")
+                            .latencyJson(half));
+            results.set(
+                    "lowLoad",
+                    runs.live(
+                                    settings.model(),
+                                    tenth,
+                                    DEFAULT_SIZE,
+                                    0,
+                                    settings.latencySeconds(),
+                                    "(f) a tenth of (b)")
+                            .latencyJson(tenth));
+        }
+        Files.createDirectories(settings.output());
+        Json.mapper()
+                .writer(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(settings.output().resolve("latency.json").toFile(), results);
         return results;
     }
 

@@ -34,6 +34,9 @@ final class StreamRun {
     /** Share of a run's first scorings left out of its throughput: the job warming up. */
     static final double WARM_UP_SHARE = 0.25;
 
+    /** Seconds a live run streams at its rate before the reviews whose latency is measured. */
+    static final int LIVE_WARM_UP_SECONDS = 15;
+
     /**
      * @param reviews how many reviews were scored
      * @param perSecond scored reviews per second in the steady state: from the end of the first
@@ -68,6 +71,11 @@ final class StreamRun {
             return steadyReviews == 0 ? 0 : total * 1000 / steadyReviews;
         }
 
+        /** Cores the whole process kept busy in the steady state. */
+        double coresInUse() {
+            return cpuMicrosPerReview() * perSecond / 1e6;
+        }
+
         Map<String, Double> cpuMicrosByGroup() {
             Map<String, Double> micros = new LinkedHashMap<>();
             cpuMillis.forEach(
@@ -92,6 +100,9 @@ final class StreamRun {
             node.put("p50Ms", percentile(50));
             node.put("p95Ms", percentile(95));
             node.put("p99Ms", percentile(99));
+            node.put("meanBatchSize", meanBatchSize);
+            node.put("coresInUse", coresInUse());
+            node.set("cpu", cpuJson());
             return node;
         }
     }
@@ -207,17 +218,23 @@ final class StreamRun {
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism);
         JobClient job = SentimentJob.fromConfig(JobConfig.of(values)).executeAsync(env);
         List<Sentiment> measured = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer =
-                KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
+        // One stream at the rate: the first LIVE_WARM_UP_SECONDS unmeasured, so the JIT has
+        // compiled the live path (small fetches, small batches) before latency counts.
+        int warmUp = (int) (rate * LIVE_WARM_UP_SECONDS);
+        int total = (int) (rate * seconds);
+        Result result;
+        try (CpuMeter meter = new CpuMeter();
+                KafkaProducer<byte[], byte[]> producer =
+                        KafkaClients.producer(kafka.bootstrapServers(), new Properties())) {
             // Wait until the job answers, so its start-up does not count as latency.
             send(producer, name, "warmup", reviews.get(0).text());
             producer.flush();
             KafkaClients.readUntil(
                     kafka.bootstrapServers(), output, r -> !r.isEmpty(), Duration.ofSeconds(60));
-            int total = (int) (rate * seconds);
             long start = System.nanoTime();
-            for (int i = 0; i < total; i++) {
-                send(producer, name, "live-" + i, reviews.get(i % reviews.size()).text());
+            for (int i = 0; i < warmUp + total; i++) {
+                String id = i < warmUp ? "warmup-" + i : "live-" + (i - warmUp);
+                send(producer, name, id, reviews.get(i % reviews.size()).text());
                 long due = start + (long) ((i + 1) * 1e9 / rate);
                 LockSupport.parkNanos(Math.max(0, due - System.nanoTime()));
             }
@@ -226,28 +243,57 @@ final class StreamRun {
                     KafkaClients.readUntil(
                             kafka.bootstrapServers(),
                             output,
-                            r -> r.size() >= total + 1,
+                            r -> r.size() >= warmUp + total + 1,
                             Duration.ofSeconds(60))) {
                 Sentiment sentiment = Json.sentiment(record.value());
                 if (sentiment.reviewId().startsWith("live-")) {
                     measured.add(sentiment);
                 }
             }
+            result =
+                    summarize(measured, meter)
+                            .withMeanBatchSize(meanBatchSize(values.get(JobConfig.TOPIC_HEALTH)));
         } finally {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
-        Result result = summarize(measured, null);
         out.printf(
                 Locale.ROOT,
-                "    %s, %.0f reviews/s, batch %d, minimum delay %d ms: p50 %d  p95 %d  p99 %d ms%n",
+                "    %s, %.0f reviews/s, batch %d, minimum delay %d ms: p50 %d  p95 %d  p99 %d ms"
+                        + " (p99 by quarter of the run: %s; mean batch, warm-up included, %.1f; CPU per review %.0f µs,"
+                        + " %.2f cores)%n",
                 label,
                 rate,
                 batchSize,
                 delayMs,
                 result.percentile(50),
                 result.percentile(95),
-                result.percentile(99));
+                result.percentile(99),
+                quarters(measured, total),
+                result.meanBatchSize(),
+                result.cpuMicrosPerReview(),
+                result.coresInUse());
+        result.cpuMicrosByGroup()
+                .forEach(
+                        (group, micros) ->
+                                out.printf(Locale.ROOT, "        %-18s %7.1f µs%n", group, micros));
         return result;
+    }
+
+    /** The p99 latency of each quarter of a live run, by send order: shows a warm-up transient. */
+    private static String quarters(List<Sentiment> measured, int total) {
+        List<List<Sentiment>> parts = new ArrayList<>();
+        for (int q = 0; q < 4; q++) {
+            parts.add(new ArrayList<>());
+        }
+        for (Sentiment s : measured) {
+            int i = Integer.parseInt(s.reviewId().substring("live-".length()));
+            parts.get(Math.min(3, (int) (4L * i / Math.max(1, total)))).add(s);
+        }
+        List<String> p99 = new ArrayList<>();
+        for (List<Sentiment> part : parts) {
+            p99.add(String.valueOf(summarize(part, null).percentile(99)));
+        }
+        return String.join(" / ", p99);
     }
 
     private static void send(

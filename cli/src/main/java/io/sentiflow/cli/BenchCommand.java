@@ -85,6 +85,12 @@ public final class BenchCommand implements Callable<Integer> {
     boolean ceilingOnly;
 
     @Option(
+            names = "--latency-only",
+            description =
+                    "Measure only (b), then (d) and (f) at its half and a tenth; writes latency.json.")
+    boolean latencyOnly;
+
+    @Option(
             names = "--output",
             defaultValue = "bench",
             description = "Folder for results.json and bench.png (default: ${DEFAULT-VALUE}).")
@@ -92,6 +98,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (ceilingOnly && latencyOnly) {
+            throw new IllegalArgumentException(
+                    "--ceiling-only and --latency-only exclude each other");
+        }
         if (!batchSizes.contains(1) || !batchSizes.contains(64)) {
             throw new IllegalArgumentException("--batch-sizes must include 1 and 64");
         }
@@ -119,7 +129,11 @@ public final class BenchCommand implements Callable<Integer> {
                                 delays,
                                 latencySeconds,
                                 output,
-                                ceilingOnly),
+                                ceilingOnly
+                                        ? Benchmark.Scope.CEILING
+                                        : latencyOnly
+                                                ? Benchmark.Scope.LATENCY
+                                                : Benchmark.Scope.ALL),
                         System.out)
                 .run();
         return 0;
