@@ -81,6 +81,15 @@ public final class SentimentScorer implements AutoCloseable {
             model.setBlock(new TextCnn(config.network()));
             // The epoch names the one file: DJL would otherwise pick the highest-numbered one.
             model.load(weights, ModelFiles.WEIGHTS_NAME, Map.of("epoch", ModelFiles.WEIGHTS_EPOCH));
+            // Checksums prove the files are the ones published, not that they can score: weights
+            // with a NaN (say from a run that diverged) would score every review NaN.
+            try (NDManager scratch = model.getNDManager().newSubManager()) {
+                String broken = Finite.firstNonFinite(model.getBlock().getParameters(), scratch);
+                if (broken != null) {
+                    throw new IOException(
+                            "weight " + broken + " holds NaN or infinite values: not loaded");
+                }
+            }
         } catch (IOException | MalformedModelException | RuntimeException e) {
             model.close();
             throw new IOException(

@@ -59,7 +59,7 @@ final class StepGuard {
         }
         Outcome outcome;
         try (NDManager scratch = trainer.getManager().newSubManager()) {
-            if (!Float.isFinite(loss) || !allFinite(gradients(weights, scratch), scratch)) {
+            if (!Float.isFinite(loss) || !Finite.all(gradients(weights, scratch), scratch)) {
                 clearGradients(weights, scratch);
                 outcome = Outcome.SKIPPED;
             } else {
@@ -70,7 +70,7 @@ final class StepGuard {
                     before.add(copy);
                 }
                 trainer.step();
-                if (allFinite(weights, scratch)) {
+                if (Finite.all(weights, scratch)) {
                     outcome = Outcome.TAKEN;
                 } else {
                     for (int i = 0; i < weights.size(); i++) {
@@ -132,22 +132,5 @@ final class StepGuard {
         for (NDArray gradient : gradients(weights, scratch)) {
             gradient.set(new NDIndex("..."), 0f);
         }
-    }
-
-    /**
-     * Whether every value of the arrays is finite: their sum is, exactly when none is NaN or ±∞
-     * (barring a sum past 3.4e38, which only weights already diverged could reach). One pass and
-     * one number per array; the sums live in {@code scratch}.
-     */
-    static boolean allFinite(List<NDArray> arrays, NDManager scratch) {
-        for (NDArray array : arrays) {
-            NDArray sum = array.sum();
-            sum.attach(scratch);
-            if (!Float.isFinite(
-                    sum.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat())) {
-                return false;
-            }
-        }
-        return true;
     }
 }

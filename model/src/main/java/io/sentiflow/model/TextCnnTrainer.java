@@ -209,6 +209,7 @@ public final class TextCnnTrainer {
             StepGuard guard = new StepGuard(MAX_GUARDED_STEPS_IN_A_ROW);
             for (int epoch = 1; epoch <= options.epochs(); epoch++) {
                 long epochStart = System.nanoTime();
+                long guardedBefore = guard.skipped() + guard.undone();
                 double[] lossAndAccuracy =
                         trainEpoch(trainer, guard, trainingSet, random, epoch, network);
                 float[] scores = new float[validationSet.size()];
@@ -222,7 +223,8 @@ public final class TextCnnTrainer {
                                 lossAndAccuracy[1],
                                 validationLoss,
                                 validationAccuracy,
-                                seconds));
+                                seconds,
+                                guard.skipped() + guard.undone() - guardedBefore));
                 // A NaN validation loss means NaN scores: such weights are never kept.
                 boolean best = validationAccuracy > bestAccuracy && Double.isFinite(validationLoss);
                 progress.printf(

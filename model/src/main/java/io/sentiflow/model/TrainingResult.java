@@ -24,14 +24,25 @@ public record TrainingResult(
         Evaluation validation,
         double seconds) {
 
-    /** One epoch's figures. */
+    /**
+     * One epoch's figures.
+     *
+     * @param guardedSteps steps skipped or undone for a NaN or ∞ (see {@link StepGuard}); runs with
+     *     the same seed give the same result only when neither had any
+     */
     public record Epoch(
             int number,
             double trainLoss,
             double trainAccuracy,
             double validationLoss,
             double validationAccuracy,
-            double seconds) {}
+            double seconds,
+            long guardedSteps) {}
+
+    /** Steps skipped or undone for a NaN or ∞, over all epochs. */
+    public long guardedSteps() {
+        return epochs.stream().mapToLong(Epoch::guardedSteps).sum();
+    }
 
     public double bestValidationAccuracy() {
         return epochs.get(bestEpoch - 1).validationAccuracy();

@@ -55,6 +55,72 @@ class TrainAndScoreTest {
     }
 
     @Test
+    void aModelWhoseWeightsHoldNaNIsNotLoaded() throws Exception {
+        Path control = resaved("resaved", false);
+        try (SentimentScorer scorer = SentimentScorer.load(control, Device.cpu())) {
+            assertThat(scorer.scoreTexts(List.of("a fine film"))[0]).isBetween(0f, 1f);
+        }
+
+        Path poisoned = resaved("poisoned", true);
+
+        assertThatThrownBy(() -> SentimentScorer.load(poisoned, Device.cpu()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("holds NaN or infinite values");
+    }
+
+    /**
+     * A copy of the trained model whose weights were loaded and saved again (the output layer's set
+     * to NaN when {@code poison}), with a manifest that matches the new files: what a run that
+     * diverged unnoticed would have published.
+     */
+    private static Path resaved(String name, boolean poison) throws Exception {
+        Path copy = workspace.resolve(name);
+        Files.createDirectories(copy);
+        try (var files = Files.list(modelDirectory)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+            }
+        }
+        ModelConfig config = ModelConfig.read(copy);
+        try (ai.djl.Model model = ai.djl.Model.newInstance(ModelFiles.WEIGHTS_NAME)) {
+            model.setBlock(new TextCnn(config.network()));
+            // Initialized first, as the trainer's is: DJL saves a block's input shapes too.
+            model.getBlock()
+                    .initialize(
+                            model.getNDManager(),
+                            ai.djl.ndarray.types.DataType.FLOAT32,
+                            new ai.djl.ndarray.types.Shape(1, config.network().maxKernelSize()));
+            model.load(
+                    copy,
+                    ModelFiles.WEIGHTS_NAME,
+                    java.util.Map.of("epoch", ModelFiles.WEIGHTS_EPOCH));
+            if (poison) {
+                // DJL numbers child blocks: the key is e.g. "04output_weight".
+                model.getBlock().getParameters().stream()
+                        .filter(p -> p.getKey().endsWith("output_weight"))
+                        .findFirst()
+                        .orElseThrow()
+                        .getValue()
+                        .getArray()
+                        .set(new ai.djl.ndarray.index.NDIndex("..."), Float.NaN);
+            }
+            Files.delete(ModelFiles.weights(copy));
+            model.setProperty("Epoch", "0");
+            model.save(copy, ModelFiles.WEIGHTS_NAME);
+        }
+        ModelManifest old = ModelManifest.read(copy);
+        ModelManifest.write(
+                copy,
+                config,
+                old.createdAt(),
+                old.trainingData(),
+                old.validation(),
+                old.test(),
+                old.referenceOovRate());
+        return copy;
+    }
+
+    @Test
     void shouldReportProgressAndKeepTheBestEpoch() {
         assertThat(progressLog)
                 .contains("epoch 1/3")
