@@ -1,6 +1,7 @@
 package io.sentiflow.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import io.sentiflow.model.VerifiedModel;
@@ -41,7 +42,9 @@ class ScorerTest {
             assertThat(result.scores()[0]).isBetween(0f, 1f).isEqualTo(result.scores()[2]);
             // The shadow (here the same model) re-encodes the text and scores the whole batch.
             assertThat(result.shadow().scores()).hasSize(3);
-            assertThat(result.shadow().scores()[0]).isEqualTo(result.scores()[0]);
+            // The same review alone and in a batch of three: libtorch may pick another kernel
+            // for another shape, so the last bits can differ (seen on an AVX-512 machine).
+            assertThat(result.shadow().scores()[0]).isCloseTo(result.scores()[0], within(1e-5f));
             assertThat(result.shadow().scores()[1]).isBetween(0f, 1f);
         }
     }

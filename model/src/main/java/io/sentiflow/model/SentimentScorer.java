@@ -50,7 +50,8 @@ public final class SentimentScorer implements AutoCloseable {
      * checking every file against the SHA-256 in its manifest and that the directory holds no file
      * the manifest does not list ({@link VerifiedModel}).
      *
-     * @throws IOException when a file is missing, changed, unlisted, a link, or not a model
+     * @throws IOException when a file is missing, changed, unlisted, a link, or not a model, or a
+     *     weight is NaN or infinite
      */
     public static SentimentScorer load(Path directory, Device device) throws IOException {
         return load(VerifiedModel.read(directory), device);

@@ -141,15 +141,51 @@ public final class TextCnn extends AbstractBlock {
                         .transpose(0, 2, 1);
         NDList pooled = new NDList();
         for (int i = 0; i < convolutions.size(); i++) {
+            Block convolution = convolutions.get(i);
             NDArray features =
                     Activation.relu(
-                            convolutions
-                                    .get(i)
-                                    .forward(store, new NDList(embedded), training)
-                                    .singletonOrThrow());
+                            training
+                                    ? unfolded(store, convolution, embedded)
+                                    : convolution
+                                            .forward(store, new NDList(embedded), training)
+                                            .singletonOrThrow());
             pooled.add(mask.apply(features, config.kernelSizes().get(i)).max(new int[] {2}));
         }
         return NDArrays.concat(pooled, 1);
+    }
+
+    /**
+     * The same convolution as {@code convolution.forward}, with its own weights, as one matrix
+     * product over the windows laid side by side (im2col): training differentiates through slices
+     * and a matrix product instead of libtorch's convolution backward, whose gradient for the input
+     * came back with NaN at random on a 2-core AVX-512 machine (in the embedding's gradient, up to
+     * a quarter of the steps of a small model).
+     *
+     * @param input N×E×T
+     * @return N×F×P, P = T − width + 1
+     */
+    private static NDArray unfolded(ParameterStore store, Block convolution, NDArray input) {
+        NDArray weight =
+                store.getValue(convolution.getParameters().get("weight"), input.getDevice(), true);
+        NDArray bias =
+                store.getValue(convolution.getParameters().get("bias"), input.getDevice(), true);
+        long batch = input.getShape().get(0);
+        long channels = input.getShape().get(1);
+        long filters = weight.getShape().get(0);
+        int width = (int) weight.getShape().get(2);
+        long positions = input.getShape().get(2) - width + 1;
+        NDList shifted = new NDList();
+        for (int k = 0; k < width; k++) {
+            shifted.add(input.get(":, :, {}:{}", k, k + positions));
+        }
+        // N×E×P×K → N×P×(E·K), in the order of the weight's own E×K layout.
+        NDArray windows =
+                NDArrays.stack(shifted, 3)
+                        .transpose(0, 2, 1, 3)
+                        .reshape(batch, positions, channels * width);
+        return windows.matMul(weight.reshape(filters, channels * width).transpose())
+                .add(bias)
+                .transpose(0, 2, 1);
     }
 
     /** N×1×P: 1 where a window of {@code width} lies wholly inside its review, else 0. */

@@ -97,6 +97,39 @@ class TextCnnTest {
     }
 
     @Test
+    void trainingShouldConvolveAsInferenceDoes() {
+        TextCnnConfig noDropout = new TextCnnConfig(50, 16, 8, List.of(3, 4, 5), 0f);
+        try (Model plain = Model.newInstance("textcnn-no-dropout")) {
+            plain.setBlock(new TextCnn(noDropout));
+            plain.getBlock().initialize(plain.getNDManager(), DataType.FLOAT32, new Shape(1, 5));
+            Random random = new Random(9);
+            for (int length : new int[] {5, 6, 41}) {
+                try (NDManager manager = plain.getNDManager().newSubManager()) {
+                    long[] values = new long[3 * length];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = i % length > length - 3 ? 0 : 2 + random.nextInt(48);
+                    }
+                    NDArray ids = manager.create(values, new Shape(3, length));
+                    ParameterStore store = new ParameterStore(manager, false);
+                    float[] training =
+                            plain.getBlock()
+                                    .forward(store, new NDList(ids), true)
+                                    .singletonOrThrow()
+                                    .toFloatArray();
+                    float[] inference =
+                            plain.getBlock()
+                                    .forward(store, new NDList(ids), false)
+                                    .singletonOrThrow()
+                                    .toFloatArray();
+                    for (int i = 0; i < 3; i++) {
+                        assertThat(training[i]).isCloseTo(inference[i], within(1e-5f));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void inferenceShouldGiveTheLogitsOfForwardForPaddedAndUnpaddedBatches() {
         Random random = new Random(5);
         for (int[] lengths : new int[][] {{2, 5, 9, 40, 120}, {30, 30, 30}, {7}, {0, 12}, {3}}) {

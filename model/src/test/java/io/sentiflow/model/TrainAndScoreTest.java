@@ -69,8 +69,8 @@ class TrainAndScoreTest {
     }
 
     /**
-     * A copy of the trained model whose weights were loaded and saved again (the output layer's set
-     * to NaN when {@code poison}), with a manifest that matches the new files: what a run that
+     * A copy of the trained model whose weights were loaded and saved again (one embedding value
+     * set to +∞ when {@code poison}), with a manifest that matches the new files: what a run that
      * diverged unnoticed would have published.
      */
     private static Path resaved(String name, boolean poison) throws Exception {
@@ -95,14 +95,15 @@ class TrainAndScoreTest {
                     ModelFiles.WEIGHTS_NAME,
                     java.util.Map.of("epoch", ModelFiles.WEIGHTS_EPOCH));
             if (poison) {
-                // DJL numbers child blocks: the key is e.g. "04output_weight".
+                // One value of thousands, and an infinity rather than a NaN. DJL numbers child
+                // blocks: the key is e.g. "01embedding_embedding".
                 model.getBlock().getParameters().stream()
-                        .filter(p -> p.getKey().endsWith("output_weight"))
+                        .filter(p -> p.getKey().endsWith("embedding_embedding"))
                         .findFirst()
                         .orElseThrow()
                         .getValue()
                         .getArray()
-                        .set(new ai.djl.ndarray.index.NDIndex("..."), Float.NaN);
+                        .set(new ai.djl.ndarray.index.NDIndex("7, 3"), Float.POSITIVE_INFINITY);
             }
             Files.delete(ModelFiles.weights(copy));
             model.setProperty("Epoch", "0");
