@@ -86,18 +86,7 @@ public final class Benchmark {
         results.put("rawCpuMicrosPerReview", model.cpuMicros());
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            kafka.createTopics(2, List.of("bench-reviews"));
-            preload(kafka, "bench-reviews");
-            StreamRun runs =
-                    new StreamRun(
-                            kafka,
-                            "bench-reviews",
-                            settings.reviews(),
-                            settings.parallelism(),
-                            out,
-                            Map.of());
-            // One unrecorded run first, so every recorded run finds the JIT and libtorch warm.
-            runs.backlog(settings.model(), DEFAULT_SIZE, 0);
+            StreamRun runs = warmRuns(kafka);
 
             out.println(
                     "(b, c) the job end to end (Kafka → Flink → Kafka), throughput on a backlog:");
@@ -256,23 +245,33 @@ public final class Benchmark {
     }
 
     /**
+     * The reviews preloaded into the broker as a backlog, and runs of the job on them with the
+     * model under test, after one unrecorded run: every recorded run finds the JIT and libtorch
+     * warm.
+     */
+    private StreamRun warmRuns(EmbeddedKafka kafka) throws Exception {
+        kafka.createTopics(2, List.of("bench-reviews"));
+        preload(kafka, "bench-reviews");
+        StreamRun runs =
+                new StreamRun(
+                        kafka,
+                        "bench-reviews",
+                        settings.reviews(),
+                        settings.parallelism(),
+                        out,
+                        Map.of());
+        runs.backlog(settings.model(), DEFAULT_SIZE, 0);
+        return runs;
+    }
+
+    /**
      * (b), then (d) and (f) at its half and tenth, for tuning latency without the whole run. Writes
      * {@code latency.json} beside (not over) the full run's results.
      */
     private ObjectNode latency() throws Exception {
         ObjectNode results = Json.mapper().createObjectNode();
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            kafka.createTopics(2, List.of("bench-reviews"));
-            preload(kafka, "bench-reviews");
-            StreamRun runs =
-                    new StreamRun(
-                            kafka,
-                            "bench-reviews",
-                            settings.reviews(),
-                            settings.parallelism(),
-                            out,
-                            Map.of());
-            runs.backlog(settings.model(), DEFAULT_SIZE, 0);
+            StreamRun runs = warmRuns(kafka);
             StreamRun.Result dynamic = runs.median(settings.model(), DEFAULT_SIZE, 0, "(b)");
             double half = dynamic.perSecond() / 2;
             double tenth = dynamic.perSecond() / 10;
