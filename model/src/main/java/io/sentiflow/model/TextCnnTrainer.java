@@ -385,7 +385,7 @@ public final class TextCnnTrainer {
             int epoch,
             TextCnnConfig network) {
         List<List<Example>> batches = lengthBucketedBatches(examples, random);
-        // Loss and accuracy of the batches stepped on; a skipped batch's figures are not finite.
+        // Loss and accuracy of the batches not skipped: a skipped batch's figures are not finite.
         double lossSum = 0;
         long correct = 0;
         long seen = 0;
