@@ -10,6 +10,7 @@ import io.sentiflow.model.SentimentScorer;
 import io.sentiflow.model.data.LabeledText;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.Review;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,7 +87,8 @@ public final class Benchmark {
         results.put("rawCpuMicrosPerReview", model.cpuMicros());
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            StreamRun runs = warmRuns(kafka);
+            preloadBacklog(kafka);
+            StreamRun runs = warmRuns(kafka, settings.model(), Map.of());
 
             out.println(
                     "(b, c) the job end to end (Kafka → Flink → Kafka), throughput on a backlog:");
@@ -203,16 +205,7 @@ public final class Benchmark {
      * reported beside it.) One warm-up run first: a new model in the JVM.
      */
     private StreamRun ceilingRuns(EmbeddedKafka kafka) throws Exception {
-        StreamRun runs =
-                new StreamRun(
-                        kafka,
-                        "bench-reviews",
-                        settings.reviews(),
-                        settings.parallelism(),
-                        out,
-                        Map.of(JobConfig.SAMPLES_BAND, "0"));
-        runs.backlog(settings.nearFreeModel(), DEFAULT_SIZE, 0);
-        return runs;
+        return warmRuns(kafka, settings.nearFreeModel(), Map.of(JobConfig.SAMPLES_BAND, "0"));
     }
 
     /** (e) alone, for profiling: the near-free model's raw figure and the job's ceiling. */
@@ -224,8 +217,7 @@ public final class Benchmark {
                         results.putObject("nearFreeRaw"),
                         List.of(1, 8, DEFAULT_SIZE, 256));
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            kafka.createTopics(2, List.of("bench-reviews"));
-            preload(kafka, "bench-reviews");
+            preloadBacklog(kafka);
             StreamRun.Result ceiling =
                     ceilingRuns(kafka).median(settings.nearFreeModel(), DEFAULT_SIZE, 0, "(e)");
             results.put("ceilingPerSecond", ceiling.perSecond());
@@ -244,14 +236,18 @@ public final class Benchmark {
         return results;
     }
 
-    /**
-     * The reviews preloaded into the broker as a backlog, and runs of the job on them with the
-     * model under test, after one unrecorded run: every recorded run finds the JIT and libtorch
-     * warm.
-     */
-    private StreamRun warmRuns(EmbeddedKafka kafka) throws Exception {
+    /** Every review of the run, preloaded into the broker's backlog topic. */
+    private void preloadBacklog(EmbeddedKafka kafka) throws IOException {
         kafka.createTopics(2, List.of("bench-reviews"));
         preload(kafka, "bench-reviews");
+    }
+
+    /**
+     * Runs of the job on the backlog with {@code model} and the {@code extra} job settings, after
+     * one unrecorded run: every recorded run finds the JIT and libtorch warm.
+     */
+    private StreamRun warmRuns(EmbeddedKafka kafka, Path model, Map<String, String> extra)
+            throws Exception {
         StreamRun runs =
                 new StreamRun(
                         kafka,
@@ -259,8 +255,8 @@ public final class Benchmark {
                         settings.reviews(),
                         settings.parallelism(),
                         out,
-                        Map.of());
-        runs.backlog(settings.model(), DEFAULT_SIZE, 0);
+                        extra);
+        runs.backlog(model, DEFAULT_SIZE, 0);
         return runs;
     }
 
@@ -271,7 +267,8 @@ public final class Benchmark {
     private ObjectNode latency() throws Exception {
         ObjectNode results = Json.mapper().createObjectNode();
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            StreamRun runs = warmRuns(kafka);
+            preloadBacklog(kafka);
+            StreamRun runs = warmRuns(kafka, settings.model(), Map.of());
             StreamRun.Result dynamic = runs.median(settings.model(), DEFAULT_SIZE, 0, "(b)");
             double half = dynamic.perSecond() / 2;
             double tenth = dynamic.perSecond() / 10;
