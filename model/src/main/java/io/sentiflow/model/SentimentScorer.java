@@ -157,7 +157,7 @@ public final class SentimentScorer implements AutoCloseable {
             return new float[0];
         }
         try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDArray ids = PaddedBatch.of(manager, batch, minLength);
+            NDArray ids = PaddedBatch.forInference(manager, batch, minLength, config.maxLength());
             int[] lengths = new int[batch.size()];
             for (int i = 0; i < lengths.length; i++) {
                 lengths[i] = batch.get(i).length;
