@@ -12,39 +12,45 @@ import java.util.List;
  * array per review.
  */
 public final class PaddedBatch {
+    /** Inference pads to a multiple of this at least. */
+    static final int SMALLEST_STEP = 16;
+
+    /** Inference lengths per doubling, beyond {@code 8 × SMALLEST_STEP}. */
+    static final int STEPS_PER_DOUBLING = 8;
+
     private PaddedBatch() {}
 
     /** The N×T ids of {@code sequences}, in order, in {@code manager}. */
     public static NDArray of(NDManager manager, List<int[]> sequences, int minLength) {
-        return padded(manager, sequences, longest(sequences, minLength));
+        return padded(manager, sequences, paddedLength(sequences, minLength));
     }
 
     /**
-     * The N×T ids of {@code sequences} for inference, with T rounded up to one of a few lengths
-     * ({@link #step}): the engine prepares its convolution kernels for each input shape and keeps
-     * only so many, so calls of every length would pay that preparation again and again. Measured
-     * on the development machine with the demo model: calls of 1–4 reviews of random lengths cost
-     * ~4.0 ms each, with lengths in steps of 16 ~1.9 ms, though they compute over more padding. The
-     * mask keeps the padding out of the scores.
+     * The N×T ids of {@code sequences} for inference, T rounded up to a {@link #step}: libtorch
+     * prepares its convolution for each input shape, so calls of every length pay that again and
+     * again (measured: calls of 1–4 reviews of random lengths ~4.0 ms each, ~1.8 ms with steps).
      */
     public static NDArray forInference(
             NDManager manager, List<int[]> sequences, int minLength, int maxLength) {
-        return padded(manager, sequences, step(longest(sequences, minLength), maxLength));
+        return padded(manager, sequences, step(paddedLength(sequences, minLength), maxLength));
     }
 
     /**
-     * {@code length} rounded up to a multiple of an eighth of its power of two, at least 16 (16,
-     * 32, …, 256, 288, 320, …, 512, 576, …): at most 8 lengths per doubling, adding fewer than 16
-     * tokens of padding up to 128 and at most an eighth beyond. Never past {@code maxLength} unless
-     * {@code length} is already past it.
+     * {@code length} rounded up to a multiple of an eighth of the largest power of two below it,
+     * and of at least {@link #SMALLEST_STEP} (16, 32, …, 256, 288, 320, …, 512, 576, …): at most 8
+     * lengths per doubling, adding fewer than 16 tokens of padding up to 128 and at most an eighth
+     * beyond. Never past {@code maxLength} unless {@code length} is already past it.
      */
     static int step(int length, int maxLength) {
-        int unit = Math.max(16, Integer.highestOneBit(Math.max(1, length - 1)) / 8);
+        int unit =
+                Math.max(
+                        SMALLEST_STEP,
+                        Integer.highestOneBit(Math.max(1, length - 1)) / STEPS_PER_DOUBLING);
         int rounded = (length + unit - 1) / unit * unit;
         return Math.max(length, Math.min(rounded, maxLength));
     }
 
-    private static int longest(List<int[]> sequences, int minLength) {
+    private static int paddedLength(List<int[]> sequences, int minLength) {
         int length = minLength;
         for (int[] ids : sequences) {
             length = Math.max(length, ids.length);

@@ -157,7 +157,7 @@ public final class SentimentScorer implements AutoCloseable {
             return new float[0];
         }
         try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDArray ids = PaddedBatch.forInference(manager, batch, minLength, config.maxLength());
+            NDArray ids = inputIds(manager, batch);
             int[] lengths = new int[batch.size()];
             for (int i = 0; i < lengths.length; i++) {
                 lengths[i] = batch.get(i).length;
@@ -167,6 +167,11 @@ public final class SentimentScorer implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new TranslateException("scoring a batch of " + batch.size() + " failed", e);
         }
+    }
+
+    /** The N×T ids the engine gets for {@code batch}: T stepped ({@link PaddedBatch#step}). */
+    NDArray inputIds(NDManager manager, List<int[]> batch) {
+        return PaddedBatch.forInference(manager, batch, minLength, config.maxLength());
     }
 
     /** P(positive) for each review text, in order. */

@@ -93,9 +93,9 @@ public final class TextCnn extends AbstractBlock {
     /**
      * The logits of a batch for inference, the same as {@link #forward} gives but with fewer engine
      * calls: the review lengths are known here, so each width's padding mask is made in Java and
-     * handed over once, and none is made when no review of the batch is padded (a lone review, or
-     * reviews of one length). Every engine call costs tens of microseconds whatever the batch size,
-     * so a small batch costs about half as much.
+     * handed over once, and none is made when no review of the batch is padded (every review as
+     * long as T: since the scorer pads T up to a step, mostly reviews at the model's maximum
+     * length). Every engine call costs tens of microseconds whatever the batch size.
      *
      * @param ids the batch, N×T, padded at the end
      * @param lengths each review's length in tokens (at most T)

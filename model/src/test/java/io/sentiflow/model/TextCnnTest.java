@@ -157,6 +157,36 @@ class TextCnnTest {
     }
 
     @Test
+    void stepsOfPaddingShouldNotChangeALogit() {
+        Random random = new Random(6);
+        for (int[] lengths :
+                new int[][] {{2, 5, 9, 40, 120, 130, 257}, {17}, {16}, {0, 3}, {128, 129}}) {
+            List<int[]> reviews = new ArrayList<>();
+            for (int length : lengths) {
+                int[] ids = new int[length];
+                for (int i = 0; i < length; i++) {
+                    ids[i] = 2 + random.nextInt(CONFIG.vocabularySize() - 2);
+                }
+                reviews.add(ids);
+            }
+            try (NDManager manager = model.getNDManager().newSubManager()) {
+                TextCnn network = (TextCnn) model.getBlock();
+                ParameterStore store = new ParameterStore(manager, false);
+                NDArray exact = PaddedBatch.of(manager, reviews, CONFIG.maxKernelSize());
+                NDArray stepped =
+                        PaddedBatch.forInference(manager, reviews, CONFIG.maxKernelSize(), 400);
+                float[] expected = network.infer(store, exact, lengths).toFloatArray();
+                float[] inferred = network.infer(store, stepped, lengths).toFloatArray();
+                for (int i = 0; i < lengths.length; i++) {
+                    assertThat(inferred[i])
+                            .as(java.util.Arrays.toString(lengths))
+                            .isCloseTo(expected[i], within(1e-5f));
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldPadEachBatchOnlyToItsLongestReview() {
         try (NDManager manager = model.getNDManager().newSubManager()) {
             NDArray batch =

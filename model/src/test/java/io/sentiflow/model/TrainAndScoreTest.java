@@ -210,6 +210,23 @@ class TrainAndScoreTest {
     }
 
     @Test
+    void eachCallIsPaddedToAStepSoCallsShareTheirShapes() throws Exception {
+        try (SentimentScorer scorer = SentimentScorer.load(modelDirectory, Device.cpu());
+                ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
+            assertThat(scorer.inputIds(manager, List.of(new int[17])).getShape().getShape())
+                    .containsExactly(1, 32);
+            assertThat(
+                            scorer.inputIds(manager, List.of(new int[3], new int[150]))
+                                    .getShape()
+                                    .getShape())
+                    .containsExactly(2, 160);
+            // The model's maximum length (200) is a step of its own, not padded past.
+            assertThat(scorer.inputIds(manager, List.of(new int[195])).getShape().getShape())
+                    .containsExactly(1, 200);
+        }
+    }
+
+    @Test
     void shouldRefuseADirectoryWithoutAModel(@TempDir Path empty) {
         assertThatThrownBy(() -> SentimentScorer.load(empty, Device.cpu()))
                 .isInstanceOf(IOException.class)
