@@ -1,8 +1,12 @@
 package io.sentiflow.bench;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.runtime.executiongraph.AccessExecutionJobVertex;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -22,9 +26,10 @@ final class LocalCluster implements AutoCloseable {
         this.rest = rest;
     }
 
-    /** A cluster with one TaskManager of {@code slots} slots; its REST port is chosen freely. */
+    /** A cluster with one TaskManager of {@code slots} slots, its REST port free on localhost. */
     static LocalCluster start(int slots) throws Exception {
         Configuration configuration = new Configuration();
+        configuration.set(RestOptions.BIND_ADDRESS, "localhost");
         configuration.set(RestOptions.BIND_PORT, "0");
         MiniCluster cluster =
                 new MiniCluster(
@@ -37,17 +42,43 @@ final class LocalCluster implements AutoCloseable {
         try {
             return new LocalCluster(cluster, cluster.getRestAddress().get());
         } catch (Exception e) {
-            cluster.close();
+            try {
+                cluster.close();
+            } catch (Exception closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
     }
 
     /**
-     * An environment that submits to this cluster. No jar travels: the cluster runs in this JVM and
-     * finds the job's classes on its class path.
+     * An environment that submits to this cluster at {@code parallelism}. No jar travels: the
+     * cluster runs in this JVM and finds the job's classes on its class path.
      */
-    StreamExecutionEnvironment environment() {
-        return StreamExecutionEnvironment.createRemoteEnvironment(rest.getHost(), rest.getPort());
+    StreamExecutionEnvironment environment(int parallelism) {
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createRemoteEnvironment(rest.getHost(), rest.getPort());
+        env.setParallelism(parallelism);
+        return env;
+    }
+
+    /**
+     * Waits until job {@code id} has ended (a cancelled job's tasks have stopped and left their
+     * slots), so nothing of it runs beside the next run.
+     */
+    void awaitEnd(JobID id, Duration timeout) throws Exception {
+        cluster.requestJobResult(id).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The parallelism job {@code id} ran its vertex named {@code operator} at (once it ended). */
+    int parallelismOf(JobID id, String operator) throws Exception {
+        for (AccessExecutionJobVertex vertex :
+                cluster.getArchivedExecutionGraph(id).get().getAllVertices().values()) {
+            if (vertex.getName().contains(operator)) {
+                return vertex.getParallelism();
+            }
+        }
+        throw new IllegalStateException("job " + id + " has no vertex named " + operator);
     }
 
     @Override

@@ -29,7 +29,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** Runs of the real job on local mini clusters, on a backlog in Kafka or fed at a rate. */
+/** Runs of the real job on a local mini cluster, on a backlog in Kafka or fed at a rate. */
 final class StreamRun {
     /** Share of a run's first scorings left out of its throughput: the job warming up. */
     static final double WARM_UP_SHARE = 0.25;
@@ -151,10 +151,10 @@ final class StreamRun {
                         "bench-run-" + RUNS.getAndIncrement(),
                         Benchmark.jobSettings(model, batchSize, delayMs));
         values.put(JobConfig.BOUNDED, "true");
-        StreamExecutionEnvironment env = cluster.environment();
+        StreamExecutionEnvironment env = cluster.environment(parallelism);
         List<ConsumerRecord<byte[], byte[]>> records;
         try (CpuMeter meter = new CpuMeter()) {
-            SentimentJob.fromConfig(JobConfig.of(values)).execute(env);
+            checkParallelism(SentimentJob.fromConfig(JobConfig.of(values)).execute(env).getJobID());
             records =
                     KafkaClients.readUntil(
                             kafka.bootstrapServers(),
@@ -164,6 +164,15 @@ final class StreamRun {
             return check(
                     summarize(records.stream().map(r -> Json.sentiment(r.value())).toList(), meter)
                             .withMeanBatchSize(meanBatchSize(values.get(JobConfig.TOPIC_HEALTH))));
+        }
+    }
+
+    /** Every scoring subtask the run was meant to have: a run on fewer would flatter nothing. */
+    private void checkParallelism(org.apache.flink.api.common.JobID id) throws Exception {
+        int scoring = cluster.parallelismOf(id, "ScoreBatch");
+        if (scoring != parallelism) {
+            throw new IllegalStateException(
+                    "the job scored at parallelism " + scoring + ", not " + parallelism);
         }
     }
 
@@ -230,7 +239,7 @@ final class StreamRun {
         Map<String, String> values =
                 runSettings(name, name, Benchmark.jobSettings(model, batchSize, delayMs));
         String output = values.get(JobConfig.TOPIC_SENTIMENTS);
-        StreamExecutionEnvironment env = cluster.environment();
+        StreamExecutionEnvironment env = cluster.environment(parallelism);
         JobClient job = SentimentJob.fromConfig(JobConfig.of(values)).executeAsync(env);
         List<Sentiment> measured = new ArrayList<>();
         // One stream at the rate: the first LIVE_WARM_UP_SECONDS unmeasured, so the JIT has
@@ -269,8 +278,11 @@ final class StreamRun {
                     summarize(measured, meter)
                             .withMeanBatchSize(meanBatchSize(values.get(JobConfig.TOPIC_HEALTH)));
         } finally {
+            // Ended, not just asked to end: its tasks would otherwise run into the next run.
             job.cancel().get(30, TimeUnit.SECONDS);
+            cluster.awaitEnd(job.getJobID(), Duration.ofSeconds(60));
         }
+        checkParallelism(job.getJobID());
         out.printf(
                 Locale.ROOT,
                 "    %s, %.0f reviews/s, batch %d, minimum delay %d ms: p50 %d  p95 %d  p99 %d ms"

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = {
-            "Benchmark on real IMDB test reviews through an embedded broker and local mini clusters:",
+            "Benchmark on real IMDB test reviews through an embedded broker and a local mini cluster:",
             "the model alone, the job with adaptive batching, the job one review at a time, latency at",
             "half and a tenth of the load, and the pipeline's ceiling with a near-free model."
         })
