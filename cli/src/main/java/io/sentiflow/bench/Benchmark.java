@@ -244,7 +244,7 @@ public final class Benchmark {
 
     /** Every review of the run, preloaded into the broker's backlog topic. */
     private void preloadBacklog(EmbeddedKafka kafka) throws IOException {
-        kafka.createTopics(2, List.of("bench-reviews"));
+        kafka.createTopics(Math.max(2, settings.parallelism()), List.of("bench-reviews"));
         preload(kafka, "bench-reviews");
     }
 

@@ -70,15 +70,23 @@ final class LocalCluster implements AutoCloseable {
         cluster.requestJobResult(id).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The parallelism job {@code id} ran its vertex named {@code operator} at (once it ended). */
+    /**
+     * The parallelism of job {@code id}'s one vertex that {@code operator} heads (its name starts
+     * with it; operators chained after it follow in the name), once the job has ended.
+     */
     int parallelismOf(JobID id, String operator) throws Exception {
+        java.util.List<Integer> found = new java.util.ArrayList<>();
         for (AccessExecutionJobVertex vertex :
                 cluster.getArchivedExecutionGraph(id).get().getAllVertices().values()) {
-            if (vertex.getName().contains(operator)) {
-                return vertex.getParallelism();
+            if (vertex.getName().startsWith(operator)) {
+                found.add(vertex.getParallelism());
             }
         }
-        throw new IllegalStateException("job " + id + " has no vertex named " + operator);
+        if (found.size() != 1) {
+            throw new IllegalStateException(
+                    "job " + id + " has " + found.size() + " vertices headed by " + operator);
+        }
+        return found.get(0);
     }
 
     @Override

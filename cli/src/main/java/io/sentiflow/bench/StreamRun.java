@@ -167,7 +167,10 @@ final class StreamRun {
         }
     }
 
-    /** Every scoring subtask the run was meant to have: a run on fewer would flatter nothing. */
+    /**
+     * Every scoring subtask the run was meant to have (the input topics have at least as many
+     * partitions, so each gets reviews).
+     */
     private void checkParallelism(org.apache.flink.api.common.JobID id) throws Exception {
         int scoring = cluster.parallelismOf(id, "ScoreBatch");
         if (scoring != parallelism) {
@@ -235,7 +238,7 @@ final class StreamRun {
     Result live(Path model, double rate, int batchSize, long delayMs, int seconds, String label)
             throws Exception {
         String name = "bench-live-" + RUNS.getAndIncrement();
-        kafka.createTopics(2, List.of(name));
+        kafka.createTopics(Math.max(2, parallelism), List.of(name));
         Map<String, String> values =
                 runSettings(name, name, Benchmark.jobSettings(model, batchSize, delayMs));
         String output = values.get(JobConfig.TOPIC_SENTIMENTS);
@@ -278,8 +281,12 @@ final class StreamRun {
                     summarize(measured, meter)
                             .withMeanBatchSize(meanBatchSize(values.get(JobConfig.TOPIC_HEALTH)));
         } finally {
+            try {
+                job.cancel().get(30, TimeUnit.SECONDS);
+            } catch (Exception ended) {
+                // A job that failed has ended already: nothing to cancel.
+            }
             // Ended, not just asked to end: its tasks would otherwise run into the next run.
-            job.cancel().get(30, TimeUnit.SECONDS);
             cluster.awaitEnd(job.getJobID(), Duration.ofSeconds(60));
         }
         checkParallelism(job.getJobID());

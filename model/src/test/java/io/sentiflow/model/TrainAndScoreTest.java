@@ -209,6 +209,7 @@ class TrainAndScoreTest {
         }
     }
 
+    /** Through {@code inputIds}, the one place {@code score} builds its input. */
     @Test
     void eachCallIsPaddedToAStepSoCallsShareTheirShapes() throws Exception {
         try (SentimentScorer scorer = SentimentScorer.load(modelDirectory, Device.cpu());
