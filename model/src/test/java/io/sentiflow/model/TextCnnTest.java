@@ -133,14 +133,7 @@ class TextCnnTest {
     void inferenceShouldGiveTheLogitsOfForwardForPaddedAndUnpaddedBatches() {
         Random random = new Random(5);
         for (int[] lengths : new int[][] {{2, 5, 9, 40, 120}, {30, 30, 30}, {7}, {0, 12}, {3}}) {
-            List<int[]> reviews = new ArrayList<>();
-            for (int length : lengths) {
-                int[] ids = new int[length];
-                for (int i = 0; i < length; i++) {
-                    ids[i] = 2 + random.nextInt(CONFIG.vocabularySize() - 2);
-                }
-                reviews.add(ids);
-            }
+            List<int[]> reviews = randomReviews(random, lengths);
             try (NDManager manager = model.getNDManager().newSubManager()) {
                 NDArray ids = PaddedBatch.of(manager, reviews, CONFIG.maxKernelSize());
                 float[] expected = forward(manager, ids).toFloatArray();
@@ -156,19 +149,25 @@ class TextCnnTest {
         }
     }
 
+    /** Reviews of {@code lengths} random ids, none of them padding or unknown. */
+    private static List<int[]> randomReviews(Random random, int[] lengths) {
+        List<int[]> reviews = new ArrayList<>();
+        for (int length : lengths) {
+            int[] ids = new int[length];
+            for (int i = 0; i < length; i++) {
+                ids[i] = 2 + random.nextInt(CONFIG.vocabularySize() - 2);
+            }
+            reviews.add(ids);
+        }
+        return reviews;
+    }
+
     @Test
     void stepsOfPaddingShouldNotChangeALogit() {
         Random random = new Random(6);
         for (int[] lengths :
                 new int[][] {{2, 5, 9, 40, 120, 130, 257}, {17}, {200}, {0, 3}, {128, 129}}) {
-            List<int[]> reviews = new ArrayList<>();
-            for (int length : lengths) {
-                int[] ids = new int[length];
-                for (int i = 0; i < length; i++) {
-                    ids[i] = 2 + random.nextInt(CONFIG.vocabularySize() - 2);
-                }
-                reviews.add(ids);
-            }
+            List<int[]> reviews = randomReviews(random, lengths);
             try (NDManager manager = model.getNDManager().newSubManager()) {
                 TextCnn network = (TextCnn) model.getBlock();
                 ParameterStore store = new ParameterStore(manager, false);
