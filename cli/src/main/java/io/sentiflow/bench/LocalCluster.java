@@ -2,6 +2,8 @@ package io.sentiflow.bench;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
@@ -75,7 +77,7 @@ final class LocalCluster implements AutoCloseable {
      * with it; operators chained after it follow in the name), once the job has ended.
      */
     int parallelismOf(JobID id, String operator) throws Exception {
-        java.util.List<Integer> found = new java.util.ArrayList<>();
+        List<Integer> found = new ArrayList<>();
         for (AccessExecutionJobVertex vertex :
                 cluster.getArchivedExecutionGraph(id).get().getAllVertices().values()) {
             if (vertex.getName().startsWith(operator)) {

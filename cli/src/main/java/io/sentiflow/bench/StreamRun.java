@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -171,7 +172,7 @@ final class StreamRun {
      * Every scoring subtask the run was meant to have (the input topics have at least as many
      * partitions, so each gets reviews).
      */
-    private void checkParallelism(org.apache.flink.api.common.JobID id) throws Exception {
+    private void checkParallelism(JobID id) throws Exception {
         int scoring = cluster.parallelismOf(id, "ScoreBatch");
         if (scoring != parallelism) {
             throw new IllegalStateException(
