@@ -2,6 +2,7 @@ package io.sentiflow.job;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,12 @@ import java.util.Map;
  * is scored alone at once; under load reviews gather while the previous batch is on the device. A
  * positive {@code minDelayMs} adds a lower bound on fill: a queue then leaves only when full or
  * when its oldest review has waited that long.
+ *
+ * <p>Sorted windows: when a queue holds two batches or more (a backlog), the whole batches waiting
+ * in it — at most {@link #WINDOW_BATCHES} of them — are sorted by length and handed out shortest
+ * first, so each batch is padded to little more than its own longest review. Every review of a
+ * window leaves before any review that came after the window was sorted, so nothing waits longer
+ * than that window's batches. At low load no queue holds two batches and order is arrival order.
  */
 final class Batcher {
     private static final int SMALLEST_CLASS = 16;
@@ -23,13 +30,15 @@ final class Batcher {
     /** A review waiting this long gets its queue the scorer's next turn. */
     static final long FAIRNESS_MS = 50;
 
-    /** A batch for the scorer: one version, similar lengths, in arrival order. */
+    /** The most batches of a queue sorted together under a backlog. */
+    static final int WINDOW_BATCHES = 8;
+
+    /** A batch for the scorer: one version, similar lengths, in arrival or length order. */
     record Batch(String version, List<ReviewToScore> reviews) {}
 
     private final int maxSize;
     private final long minDelayMs;
-    private final Map<String, Map<Integer, ArrayDeque<ReviewToScore>>> queues =
-            new LinkedHashMap<>();
+    private final Map<String, Map<Integer, LengthQueue>> queues = new LinkedHashMap<>();
     private int size;
 
     Batcher(int maxSize, long minDelayMs) {
@@ -51,7 +60,8 @@ final class Batcher {
 
     void add(ReviewToScore review) {
         queues.computeIfAbsent(review.version(), v -> new LinkedHashMap<>())
-                .computeIfAbsent(classOf(review.ids().length), c -> new ArrayDeque<>())
+                .computeIfAbsent(classOf(review.ids().length), c -> new LengthQueue())
+                .reviews
                 .addLast(review);
         size++;
     }
@@ -68,12 +78,11 @@ final class Batcher {
      */
     Batch next(long now, boolean force) {
         String bestVersion = null;
-        ArrayDeque<ReviewToScore> best = null;
+        LengthQueue best = null;
         int bestRank = -1;
-        for (Map.Entry<String, Map<Integer, ArrayDeque<ReviewToScore>>> version :
-                queues.entrySet()) {
-            for (ArrayDeque<ReviewToScore> queue : version.getValue().values()) {
-                if (queue.isEmpty() || !(force || ready(queue, now))) {
+        for (Map.Entry<String, Map<Integer, LengthQueue>> version : queues.entrySet()) {
+            for (LengthQueue queue : version.getValue().values()) {
+                if (queue.reviews.isEmpty() || !(force || ready(queue, now))) {
                     continue;
                 }
                 int rank = rank(queue, now);
@@ -89,37 +98,33 @@ final class Batcher {
         if (best == null) {
             return null;
         }
-        List<ReviewToScore> batch = new ArrayList<>(Math.min(maxSize, best.size()));
-        while (!best.isEmpty() && batch.size() < maxSize) {
-            batch.add(best.pollFirst());
-        }
-        size -= batch.size();
-        return new Batch(bestVersion, batch);
+        return new Batch(bestVersion, best.take(maxSize));
     }
 
     /** 2: full; 1: its oldest review waited past the fairness bound; 0: neither. */
-    private int rank(ArrayDeque<ReviewToScore> queue, long now) {
-        if (queue.size() >= maxSize) {
+    private int rank(LengthQueue queue, long now) {
+        if (queue.reviews.size() >= maxSize) {
             return 2;
         }
-        return now - queue.peekFirst().arrivedAt() >= FAIRNESS_MS ? 1 : 0;
+        return now - queue.oldest() >= FAIRNESS_MS ? 1 : 0;
     }
 
     /** Among queues of the same rank: full or overdue ones by age, the others by size. */
-    private static boolean better(
-            ArrayDeque<ReviewToScore> queue, ArrayDeque<ReviewToScore> best, int rank) {
-        long age = queue.peekFirst().arrivedAt();
-        long bestAge = best.peekFirst().arrivedAt();
+    private static boolean better(LengthQueue queue, LengthQueue best, int rank) {
+        long age = queue.oldest();
+        long bestAge = best.oldest();
         if (rank > 0) {
             return age < bestAge;
         }
-        return queue.size() > best.size() || (queue.size() == best.size() && age < bestAge);
+        int waiting = queue.reviews.size();
+        int bestWaiting = best.reviews.size();
+        return waiting > bestWaiting || (waiting == bestWaiting && age < bestAge);
     }
 
-    private boolean ready(ArrayDeque<ReviewToScore> queue, long now) {
+    private boolean ready(LengthQueue queue, long now) {
         return minDelayMs == 0
-                || queue.size() >= maxSize
-                || now - queue.peekFirst().arrivedAt() >= minDelayMs;
+                || queue.reviews.size() >= maxSize
+                || now - queue.oldest() >= minDelayMs;
     }
 
     /**
@@ -128,10 +133,10 @@ final class Batcher {
      */
     long nextDeadline() {
         long deadline = Long.MAX_VALUE;
-        for (Map<Integer, ArrayDeque<ReviewToScore>> byClass : queues.values()) {
-            for (ArrayDeque<ReviewToScore> queue : byClass.values()) {
-                if (!queue.isEmpty()) {
-                    deadline = Math.min(deadline, queue.peekFirst().arrivedAt() + minDelayMs);
+        for (Map<Integer, LengthQueue> byClass : queues.values()) {
+            for (LengthQueue queue : byClass.values()) {
+                if (!queue.reviews.isEmpty()) {
+                    deadline = Math.min(deadline, queue.oldest() + minDelayMs);
                 }
             }
         }
@@ -140,9 +145,60 @@ final class Batcher {
 
     /** Drops the (empty) queues of a version that is no longer resident. */
     void forget(String version) {
-        Map<Integer, ArrayDeque<ReviewToScore>> byClass = queues.get(version);
-        if (byClass != null && byClass.values().stream().allMatch(ArrayDeque::isEmpty)) {
+        Map<Integer, LengthQueue> byClass = queues.get(version);
+        if (byClass != null && byClass.values().stream().allMatch(q -> q.reviews.isEmpty())) {
             queues.remove(version);
+        }
+    }
+
+    /**
+     * The reviews of one version and length class, in arrival order except for a sorted window at
+     * their head while one is being handed out.
+     */
+    private final class LengthQueue {
+        final ArrayDeque<ReviewToScore> reviews = new ArrayDeque<>();
+
+        /** Reviews at the head that belong to the window being handed out. */
+        private int windowLeft;
+
+        /** When the window's oldest review arrived (its head is its shortest, not its oldest). */
+        private long windowOldest;
+
+        /** When the oldest review waiting here arrived, or at most that while a window is out. */
+        long oldest() {
+            return windowLeft > 0 ? windowOldest : reviews.peekFirst().arrivedAt();
+        }
+
+        /**
+         * Up to {@code maxSize} reviews from the head, sorting a new window first if one is due.
+         */
+        List<ReviewToScore> take(int maxSize) {
+            if (windowLeft == 0 && reviews.size() >= 2 * maxSize) {
+                sortWindow(Math.min(reviews.size() / maxSize, WINDOW_BATCHES) * maxSize);
+            }
+            List<ReviewToScore> batch = new ArrayList<>(Math.min(maxSize, reviews.size()));
+            while (!reviews.isEmpty() && batch.size() < maxSize) {
+                batch.add(reviews.pollFirst());
+            }
+            windowLeft = Math.max(0, windowLeft - batch.size());
+            size -= batch.size();
+            return batch;
+        }
+
+        private void sortWindow(int length) {
+            List<ReviewToScore> window = new ArrayList<>(length);
+            long oldestArrival = Long.MAX_VALUE;
+            for (int i = 0; i < length; i++) {
+                ReviewToScore review = reviews.pollFirst();
+                oldestArrival = Math.min(oldestArrival, review.arrivedAt());
+                window.add(review);
+            }
+            window.sort(Comparator.comparingInt(review -> review.ids().length));
+            for (int i = window.size() - 1; i >= 0; i--) {
+                reviews.addFirst(window.get(i));
+            }
+            windowLeft = length;
+            windowOldest = oldestArrival;
         }
     }
 }

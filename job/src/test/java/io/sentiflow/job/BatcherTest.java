@@ -3,6 +3,7 @@ package io.sentiflow.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BatcherTest {
@@ -68,6 +69,52 @@ class BatcherTest {
                 .as("a full queue leaves")
                 .containsExactly("c", "d", "e");
         assertThat(batcher.nextDeadline()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void aBacklogShouldLeaveInSortedWindowsThatNothingLaterOvertakes() {
+        Batcher batcher = new Batcher(4, 0);
+        // Twelve reviews of one length class (129-256 tokens), lengths in no order.
+        int[] lengths = {250, 130, 200, 140, 256, 190, 135, 220, 160, 245, 170, 131};
+        for (int i = 0; i < lengths.length; i++) {
+            batcher.add(review("r" + i, "v1", lengths[i], i));
+        }
+        List<Integer> first = tokens(batcher.next(20, false));
+        assertThat(first)
+                .as("the shortest four of the twelve, not the first four to arrive")
+                .containsExactly(130, 131, 135, 140);
+        // A short review arrives after the window was sorted: it waits for the window's end.
+        batcher.add(review("late", "v1", 129, 21));
+        assertThat(tokens(batcher.next(22, false))).containsExactly(160, 170, 190, 200);
+        assertThat(tokens(batcher.next(23, false))).containsExactly(220, 245, 250, 256);
+        assertThat(ids(batcher.next(24, false))).containsExactly("late");
+        // Under two batches waiting, arrival order: no review is held back for a shorter one.
+        batcher.add(review("x", "v1", 250, 30));
+        batcher.add(review("y", "v1", 130, 31));
+        batcher.add(review("z", "v1", 200, 32));
+        batcher.add(review("w", "v1", 140, 33));
+        batcher.add(review("v", "v1", 135, 34));
+        assertThat(ids(batcher.next(35, false))).containsExactly("x", "y", "z", "w");
+    }
+
+    @Test
+    void aSortedWindowShouldKeepItsQueuesAgeAgainstOtherQueues() {
+        Batcher batcher = new Batcher(2, 0);
+        batcher.add(review("old-long", "v1", 250, 0));
+        batcher.add(review("a", "v1", 130, 10));
+        batcher.add(review("b", "v1", 131, 11));
+        batcher.add(review("c", "v1", 132, 12));
+        assertThat(ids(batcher.next(13, false))).containsExactly("a", "b");
+        // The window's head is now c (arrived at 12), but its oldest review (0) still waits: among
+        // full queues the oldest goes first, so it goes before a queue whose head arrived at 5.
+        batcher.add(review("short-1", "v1", 5, 5));
+        batcher.add(review("short-2", "v1", 5, 6));
+        assertThat(ids(batcher.next(14, false))).containsExactly("c", "old-long");
+        assertThat(ids(batcher.next(14, false))).containsExactly("short-1", "short-2");
+    }
+
+    private static List<Integer> tokens(Batcher.Batch batch) {
+        return batch.reviews().stream().map(r -> r.ids().length).toList();
     }
 
     @Test
