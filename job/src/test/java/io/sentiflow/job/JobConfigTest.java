@@ -151,13 +151,40 @@ class JobConfigTest {
     }
 
     @Test
-    void theJobsGraphShouldNeedNoKryoAnywhere() throws IOException {
+    void onlyTheEdgeEveryReviewTakesShouldFlushAfterTheShortTimeout() throws IOException {
         JobConfig config =
                 JobConfig.fromArgs(
-                        "--model.path", TestModel.directory().toString(), "--device", "cpu");
+                        "--model.path",
+                        TestModel.directory().toString(),
+                        "--device",
+                        "cpu",
+                        "--" + JobConfig.NETWORK_BUFFER_TIMEOUT_MS,
+                        "7");
         var env =
                 org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
                         .getExecutionEnvironment();
+        var graph = defineJob(config, env).getStreamGraph();
+        java.util.Map<String, Long> timeouts = new java.util.TreeMap<>();
+        for (var node : graph.getStreamNodes()) {
+            for (var edge : node.getOutEdges()) {
+                timeouts.put(
+                        node.getOperatorName()
+                                + " -> "
+                                + graph.getStreamNode(edge.getTargetId()).getOperatorName(),
+                        edge.getBufferTimeout());
+            }
+        }
+        assertThat(timeouts).containsEntry("ParseReview -> ScoreBatch", 7L);
+        timeouts.remove("ParseReview -> ScoreBatch");
+        // ParseReview's dead letters ride its buffers too; every other edge keeps Flink's default.
+        timeouts.remove("ParseReview -> CountDeadLetters");
+        assertThat(timeouts).hasSizeGreaterThan(5);
+        assertThat(timeouts.values()).as(timeouts.toString()).containsOnly(100L);
+    }
+
+    private static org.apache.flink.streaming.api.environment.StreamExecutionEnvironment defineJob(
+            JobConfig config,
+            org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env) {
         new SentimentJob(
                         config,
                         KafkaIo.reviewSource(config),
@@ -168,6 +195,18 @@ class JobConfigTest {
                         KafkaIo.healthSink(config),
                         KafkaIo.sampleSink(config))
                 .defineWorkflow(env);
+        return env;
+    }
+
+    @Test
+    void theJobsGraphShouldNeedNoKryoAnywhere() throws IOException {
+        JobConfig config =
+                JobConfig.fromArgs(
+                        "--model.path", TestModel.directory().toString(), "--device", "cpu");
+        var env =
+                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+                        .getExecutionEnvironment();
+        defineJob(config, env);
         assertThat(env.getConfig().getSerializerConfig().hasGenericTypesDisabled()).isTrue();
         // Building the graph creates every edge's serializer: a type that needs Kryo fails here.
         var graph = env.getStreamGraph();
