@@ -250,7 +250,8 @@ public final class Benchmark {
 
     /**
      * Runs of the job on the backlog with {@code model} and the {@code extra} job settings, after
-     * one unrecorded run: every recorded run finds the JIT and libtorch warm.
+     * unrecorded runs for {@link StreamRun#BACKLOG_WARM_UP_SECONDS}: every recorded run finds the
+     * JIT and libtorch warm.
      */
     private StreamRun warmRuns(
             EmbeddedKafka kafka, LocalCluster cluster, Path model, Map<String, String> extra)
@@ -264,7 +265,25 @@ public final class Benchmark {
                         settings.parallelism(),
                         out,
                         extra);
-        runs.backlog(model, DEFAULT_SIZE, 0);
+        long start = System.nanoTime();
+        long until =
+                start
+                        + java.util.concurrent.TimeUnit.SECONDS.toNanos(
+                                StreamRun.BACKLOG_WARM_UP_SECONDS);
+        List<String> warmUp = new ArrayList<>();
+        do {
+            warmUp.add(
+                    String.format(
+                            Locale.ROOT,
+                            "%.0f/s",
+                            runs.backlog(model, DEFAULT_SIZE, 0).perSecond()));
+        } while (System.nanoTime() < until);
+        out.printf(
+                Locale.ROOT,
+                "    warm-up, unmeasured: %d runs in %.0f s (%s)%n",
+                warmUp.size(),
+                (System.nanoTime() - start) / 1e9,
+                String.join(", ", warmUp));
         return runs;
     }
 

@@ -43,6 +43,14 @@ final class StreamRun {
     static final int LIVE_WARM_UP_SECONDS = 60;
 
     /**
+     * Seconds of unmeasured backlog runs before the measured ones of a model: after a single
+     * warm-up run the C2 compiler still took a third to three quarters of a core through (b)'s
+     * three runs (per-thread CPU read from /proc), and the first of them was the slowest by up to
+     * half.
+     */
+    static final int BACKLOG_WARM_UP_SECONDS = 60;
+
+    /**
      * @param reviews how many reviews were scored
      * @param perSecond scored reviews per second in the steady state: from the end of the first
      *     quarter of scorings to the last one
