@@ -22,7 +22,8 @@ import java.util.Map;
  * in it — at most {@link #WINDOW_BATCHES} of them — are sorted by length and handed out shortest
  * first, so each batch is padded to little more than its own longest review. Every review of a
  * window leaves before any review that came after the window was sorted, so nothing waits longer
- * than that window's batches. At low load no queue holds two batches and order is arrival order.
+ * than that window's batches. At low load no queue holds two batches and order is arrival order. A
+ * window is also bounded by {@code batch.max-pending}: no more reviews wait in all queues.
  */
 final class Batcher {
     private static final int SMALLEST_CLASS = 16;
@@ -34,7 +35,16 @@ final class Batcher {
     static final int WINDOW_BATCHES = 8;
 
     /** A batch for the scorer: one version, similar lengths, in arrival or length order. */
-    record Batch(String version, List<ReviewToScore> reviews) {}
+    record Batch(String version, List<ReviewToScore> reviews) {
+        /** When its oldest review arrived (from a sorted window, not necessarily the first). */
+        long oldestArrival() {
+            long oldest = Long.MAX_VALUE;
+            for (ReviewToScore review : reviews) {
+                oldest = Math.min(oldest, review.arrivedAt());
+            }
+            return oldest;
+        }
+    }
 
     private final int maxSize;
     private final long minDelayMs;
@@ -170,14 +180,15 @@ final class Batcher {
         }
 
         /**
-         * Up to {@code maxSize} reviews from the head, sorting a new window first if one is due.
+         * Up to {@code limit} reviews from the head, sorting a new window first if one is due (not
+         * for batches of one: sorting them saves no padding).
          */
-        List<ReviewToScore> take(int maxSize) {
-            if (windowLeft == 0 && reviews.size() >= 2 * maxSize) {
-                sortWindow(Math.min(reviews.size() / maxSize, WINDOW_BATCHES) * maxSize);
+        List<ReviewToScore> take(int limit) {
+            if (windowLeft == 0 && limit > 1 && reviews.size() >= 2 * limit) {
+                sortWindow(Math.min(reviews.size() / limit, WINDOW_BATCHES) * limit);
             }
-            List<ReviewToScore> batch = new ArrayList<>(Math.min(maxSize, reviews.size()));
-            while (!reviews.isEmpty() && batch.size() < maxSize) {
+            List<ReviewToScore> batch = new ArrayList<>(Math.min(limit, reviews.size()));
+            while (!reviews.isEmpty() && batch.size() < limit) {
                 batch.add(reviews.pollFirst());
             }
             windowLeft = Math.max(0, windowLeft - batch.size());

@@ -630,7 +630,7 @@ public final class JobConfig implements Serializable {
      * The longest a review waits in a network buffer that is not full between parsing and scoring
      * (Flink's buffer timeout for that edge; its default of 100 ms would add up to 100 ms to every
      * review at low load). The job's other edges keep the cluster's {@code
-     * execution.buffer-timeout}.
+     * execution.buffer-timeout.interval}.
      */
     public long networkBufferTimeoutMs() {
         return longValue(NETWORK_BUFFER_TIMEOUT_MS);

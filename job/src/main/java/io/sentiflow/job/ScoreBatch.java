@@ -361,7 +361,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
             scheduleDelayTimer();
             return;
         }
-        waitMillis.update(Math.max(0, now - batch.reviews().get(0).arrivedAt()));
+        waitMillis.update(Math.max(0, now - batch.oldestArrival()));
         batchSizes.update(batch.reviews().size());
         scorer.submit(
                 batch,

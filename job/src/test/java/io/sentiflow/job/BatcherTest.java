@@ -101,16 +101,52 @@ class BatcherTest {
     void aSortedWindowShouldKeepItsQueuesAgeAgainstOtherQueues() {
         Batcher batcher = new Batcher(2, 0);
         batcher.add(review("old-long", "v1", 250, 0));
+        batcher.add(review("short-1", "v1", 5, 5));
+        batcher.add(review("short-2", "v1", 5, 6));
         batcher.add(review("a", "v1", 130, 10));
         batcher.add(review("b", "v1", 131, 11));
         batcher.add(review("c", "v1", 132, 12));
+        // Both queues are full; the long one is older (0 against 5) and sorts its window.
         assertThat(ids(batcher.next(13, false))).containsExactly("a", "b");
         // The window's head is now c (arrived at 12), but its oldest review (0) still waits: among
-        // full queues the oldest goes first, so it goes before a queue whose head arrived at 5.
-        batcher.add(review("short-1", "v1", 5, 5));
-        batcher.add(review("short-2", "v1", 5, 6));
+        // full queues the oldest goes first, so it goes before the short queue (5).
         assertThat(ids(batcher.next(14, false))).containsExactly("c", "old-long");
         assertThat(ids(batcher.next(14, false))).containsExactly("short-1", "short-2");
+    }
+
+    @Test
+    void aWindowShouldHoldAtMostWindowBatchesAndBatchesOfOneAreNotSorted() {
+        Batcher batcher = new Batcher(2, 0);
+        // Twenty reviews, longest first: a window takes the first 8 batches (16 reviews) only.
+        int total = 2 * (Batcher.WINDOW_BATCHES + 2);
+        for (int i = 0; i < total; i++) {
+            batcher.add(review("r" + i, "v1", 250 - i, i));
+        }
+        List<Integer> first = tokens(batcher.next(100, false));
+        assertThat(first)
+                .as("the shortest of the window, not of all twenty")
+                .containsExactly(
+                        250 - 2 * Batcher.WINDOW_BATCHES + 1, 250 - 2 * Batcher.WINDOW_BATCHES + 2);
+        assertThat(batcher.next(100, false).oldestArrival())
+                .as("a batch's oldest review, not its first")
+                .isEqualTo(2 * Batcher.WINDOW_BATCHES - 4);
+        // A tail of an odd size: the last batch holds what is left.
+        Batcher tail = new Batcher(4, 0);
+        for (int i = 0; i < 10; i++) {
+            tail.add(review("t" + i, "v1", 200 - i, i));
+        }
+        List<Integer> sizes = new java.util.ArrayList<>();
+        for (Batcher.Batch b = tail.next(50, false); b != null; b = tail.next(50, false)) {
+            sizes.add(b.reviews().size());
+        }
+        assertThat(sizes).containsExactly(4, 4, 2);
+        // Batches of one gain nothing from sorting: arrival order.
+        Batcher single = new Batcher(1, 0);
+        single.add(review("long", "v1", 250, 0));
+        single.add(review("short", "v1", 130, 1));
+        single.add(review("mid", "v1", 200, 2));
+        assertThat(ids(single.next(3, false))).containsExactly("long");
+        assertThat(ids(single.next(3, false))).containsExactly("short");
     }
 
     private static List<Integer> tokens(Batcher.Batch batch) {

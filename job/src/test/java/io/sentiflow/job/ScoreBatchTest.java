@@ -121,9 +121,10 @@ class ScoreBatchTest {
     @Test
     void aBacklogShouldBeScoredInBatchesWithTheInputBlockedAtMaxPending() throws Exception {
         try (var harness = adaptive(16)) {
-            // 100 reviews arrive faster than the scorer: at most 16 wait, the input yields.
+            // 100 reviews of 3 to 15 tokens arrive faster than the scorer: at most 16 wait, the
+            // input yields.
             for (int i = 0; i < 100; i++) {
-                harness.processElement1(review("r" + i));
+                harness.processElement1(review("r" + i, "a fine film ".repeat(1 + i % 5)));
                 assertThat(((ScoreBatch) harness.getOperator()).waiting()).isLessThan(16);
             }
             settle(harness);
@@ -131,7 +132,8 @@ class ScoreBatchTest {
             for (int i = 0; i < 100; i++) {
                 expected.add("r" + i);
             }
-            assertThat(scoredIds(harness)).containsExactlyElementsOf(expected);
+            // Each exactly once; sorted windows may reorder a backlog by length.
+            assertThat(scoredIds(harness)).containsExactlyInAnyOrderElementsOf(expected);
         }
     }
 
