@@ -205,7 +205,7 @@ public final class Benchmark {
      * The runs of (e): with {@code samples.band} 0, because every score of the near-free model lies
      * near 0.5 and the default band would also send nearly every review, text and all, to
      * review-samples — a cost a real model does not cause. (The run with the default band is
-     * reported beside it.) One warm-up run first: a new model in the JVM.
+     * reported beside it.) A minute of warm-up runs first: a new model in the JVM.
      */
     private StreamRun ceilingRuns(EmbeddedKafka kafka, LocalCluster cluster) throws Exception {
         return warmRuns(
