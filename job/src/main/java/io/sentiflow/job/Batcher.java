@@ -19,11 +19,12 @@ import java.util.Map;
  * when its oldest review has waited that long.
  *
  * <p>Sorted windows: when a queue holds two batches or more (a backlog), the whole batches waiting
- * in it — at most {@link #WINDOW_BATCHES} of them — are sorted by length and handed out shortest
- * first, so each batch is padded to little more than its own longest review. Every review of a
- * window leaves before any review that came after the window was sorted, so nothing waits longer
- * than that window's batches. At low load no queue holds two batches and order is arrival order. A
- * window is also bounded by {@code batch.max-pending}: no more reviews wait in all queues.
+ * in it — at most {@code windowBatches} of them (8 by default) — are sorted by length and handed
+ * out shortest first, so each batch is padded to little more than its own longest review. Every
+ * review of a window leaves before any review that came after the window was sorted, so nothing
+ * waits longer than that window's batches. At low load no queue holds two batches and order is
+ * arrival order. A window is also bounded by {@code batch.max-pending}: no more reviews wait in all
+ * queues.
  */
 final class Batcher {
     private static final int SMALLEST_CLASS = 16;
@@ -31,8 +32,8 @@ final class Batcher {
     /** A review waiting this long gets its queue the scorer's next turn. */
     static final long FAIRNESS_MS = 50;
 
-    /** The most batches of a queue sorted together under a backlog. */
-    static final int WINDOW_BATCHES = 8;
+    /** The most batches of a queue sorted together under a backlog, by default. */
+    static final int DEFAULT_WINDOW_BATCHES = 8;
 
     /** A batch for the scorer: one version, similar lengths, in arrival or length order. */
     record Batch(String version, List<ReviewToScore> reviews) {
@@ -48,15 +49,26 @@ final class Batcher {
 
     private final int maxSize;
     private final long minDelayMs;
+    private final int windowBatches;
     private final Map<String, Map<Integer, LengthQueue>> queues = new LinkedHashMap<>();
     private int size;
 
     Batcher(int maxSize, long minDelayMs) {
-        if (maxSize < 1 || minDelayMs < 0) {
-            throw new IllegalArgumentException("maxSize must be positive, minDelayMs >= 0");
+        this(maxSize, minDelayMs, DEFAULT_WINDOW_BATCHES);
+    }
+
+    /**
+     * @param windowBatches the most batches of a queue sorted together under a backlog; 0 or 1
+     *     sorts none
+     */
+    Batcher(int maxSize, long minDelayMs, int windowBatches) {
+        if (maxSize < 1 || minDelayMs < 0 || windowBatches < 0) {
+            throw new IllegalArgumentException(
+                    "maxSize must be positive, minDelayMs and windowBatches >= 0");
         }
         this.maxSize = maxSize;
         this.minDelayMs = minDelayMs;
+        this.windowBatches = windowBatches;
     }
 
     /** The length class of a review with {@code tokens} tokens: 0 for ≤ 16, 1 for ≤ 32, … */
@@ -184,8 +196,8 @@ final class Batcher {
          * for batches of one: sorting them saves no padding).
          */
         List<ReviewToScore> take(int limit) {
-            if (windowLeft == 0 && limit > 1 && reviews.size() >= 2 * limit) {
-                sortWindow(Math.min(reviews.size() / limit, WINDOW_BATCHES) * limit);
+            if (windowLeft == 0 && limit > 1 && windowBatches > 1 && reviews.size() >= 2 * limit) {
+                sortWindow(Math.min(reviews.size() / limit, windowBatches) * limit);
             }
             List<ReviewToScore> batch = new ArrayList<>(Math.min(limit, reviews.size()));
             while (!reviews.isEmpty() && batch.size() < limit) {

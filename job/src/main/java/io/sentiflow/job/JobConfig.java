@@ -53,6 +53,7 @@ public final class JobConfig implements Serializable {
     public static final String BATCH_MAX_SIZE = "batch.max-size";
     public static final String BATCH_MAX_DELAY_MS = "batch.max-delay-ms";
     public static final String BATCH_MAX_PENDING = "batch.max-pending";
+    public static final String BATCH_SORT_WINDOW = "batch.sort-window";
     public static final String NETWORK_BUFFER_TIMEOUT_MS = "network.buffer-timeout-ms";
     public static final String REVIEW_MAX_BYTES = "review.max-bytes";
     public static final String PARALLELISM = "parallelism";
@@ -130,6 +131,7 @@ public final class JobConfig implements Serializable {
         d.put(BATCH_MAX_SIZE, "64");
         d.put(BATCH_MAX_DELAY_MS, "0");
         d.put(BATCH_MAX_PENDING, "0");
+        d.put(BATCH_SORT_WINDOW, "8");
         d.put(NETWORK_BUFFER_TIMEOUT_MS, "5");
         d.put(REVIEW_MAX_BYTES, "100000");
         d.put(PARALLELISM, "0");
@@ -245,6 +247,9 @@ public final class JobConfig implements Serializable {
         if (longValue(BATCH_MAX_PENDING) != 0 && batchMaxPending() < batchMaxSize()) {
             throw new IllegalArgumentException(
                     BATCH_MAX_PENDING + " must be 0 or at least " + BATCH_MAX_SIZE);
+        }
+        if (batchSortWindow() < 0) {
+            throw new IllegalArgumentException(BATCH_SORT_WINDOW + " must be >= 0");
         }
         if (networkBufferTimeoutMs() < 0) {
             throw new IllegalArgumentException(NETWORK_BUFFER_TIMEOUT_MS + " must be >= 0");
@@ -634,6 +639,14 @@ public final class JobConfig implements Serializable {
      */
     public long networkBufferTimeoutMs() {
         return longValue(NETWORK_BUFFER_TIMEOUT_MS);
+    }
+
+    /**
+     * Under a backlog, the most waiting batches of one version and length class sorted together by
+     * length, so that each is padded little (8 by default; 0 or 1 keeps arrival order).
+     */
+    public int batchSortWindow() {
+        return (int) longValue(BATCH_SORT_WINDOW);
     }
 
     /**

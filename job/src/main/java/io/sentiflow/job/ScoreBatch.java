@@ -97,6 +97,8 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
      * @param maxDelayMs 0: adaptive batching; else a queue leaves only when full or when its oldest
      *     review waited this long
      * @param maxPending most reviews waiting to be scored; more block the input
+     * @param sortWindow under a backlog, the most batches of one queue sorted together by length; 0
+     *     or 1 sorts none
      * @param cpuThreads intra-op threads of the PyTorch engine on the CPU; 0 keeps DJL's default.
      *     libtorch reads it once per JVM, when the engine starts, so the first model on a
      *     TaskManager decides.
@@ -117,6 +119,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
             int maxSize,
             long maxDelayMs,
             int maxPending,
+            int sortWindow,
             int cpuThreads,
             double sampleBand,
             int maxLoaded,
@@ -149,6 +152,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                     config.batchMaxSize(),
                     config.batchMaxDelayMs(),
                     config.batchMaxPending(),
+                    config.batchSortWindow(),
                     config.deviceThreads(),
                     config.samplesBand(),
                     config.modelMaxLoaded(),
@@ -170,6 +174,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                     maxSize,
                     maxDelayMs,
                     Math.max(256, maxSize),
+                    Batcher.DEFAULT_WINDOW_BATCHES,
                     0,
                     0,
                     3,
@@ -191,6 +196,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                     maxSize,
                     maxDelayMs,
                     maxPending,
+                    sortWindow,
                     cpuThreads,
                     sampleBand,
                     maxLoaded,
@@ -282,7 +288,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                 getContainingTask()
                         .getMailboxExecutorFactory()
                         .createExecutor(getOperatorConfig().getChainIndex());
-        batcher = new Batcher(settings.maxSize(), settings.maxDelayMs());
+        batcher = new Batcher(settings.maxSize(), settings.maxDelayMs(), settings.sortWindow());
         scorer = new Scorer(subtask, mailbox);
         registerMetrics();
         List<String> refusedAtStart = router.open(device, subtask, mailbox);

@@ -118,7 +118,7 @@ class BatcherTest {
     void aWindowShouldHoldAtMostWindowBatchesAndBatchesOfOneAreNotSorted() {
         Batcher batcher = new Batcher(2, 0);
         // Twenty reviews, longest first: a window takes the first 8 batches (16 reviews) only.
-        int total = 2 * (Batcher.WINDOW_BATCHES + 2);
+        int total = 2 * (Batcher.DEFAULT_WINDOW_BATCHES + 2);
         for (int i = 0; i < total; i++) {
             batcher.add(review("r" + i, "v1", 250 - i, i));
         }
@@ -126,10 +126,11 @@ class BatcherTest {
         assertThat(first)
                 .as("the shortest of the window, not of all twenty")
                 .containsExactly(
-                        250 - 2 * Batcher.WINDOW_BATCHES + 1, 250 - 2 * Batcher.WINDOW_BATCHES + 2);
+                        250 - 2 * Batcher.DEFAULT_WINDOW_BATCHES + 1,
+                        250 - 2 * Batcher.DEFAULT_WINDOW_BATCHES + 2);
         assertThat(batcher.next(100, false).oldestArrival())
                 .as("a batch's oldest review, not its first")
-                .isEqualTo(2 * Batcher.WINDOW_BATCHES - 4);
+                .isEqualTo(2 * Batcher.DEFAULT_WINDOW_BATCHES - 4);
         // A tail of an odd size: the last batch holds what is left.
         Batcher tail = new Batcher(4, 0);
         for (int i = 0; i < 10; i++) {
@@ -140,6 +141,13 @@ class BatcherTest {
             sizes.add(b.reviews().size());
         }
         assertThat(sizes).containsExactly(4, 4, 2);
+        // Windows switched off (batch.sort-window 0): arrival order under a backlog too.
+        Batcher unsorted = new Batcher(2, 0, 0);
+        unsorted.add(review("u0", "v1", 250, 0));
+        unsorted.add(review("u1", "v1", 130, 1));
+        unsorted.add(review("u2", "v1", 200, 2));
+        unsorted.add(review("u3", "v1", 140, 3));
+        assertThat(ids(unsorted.next(4, false))).containsExactly("u0", "u1");
         // Batches of one gain nothing from sorting: arrival order.
         Batcher single = new Batcher(1, 0);
         single.add(review("long", "v1", 250, 0));
@@ -163,5 +171,7 @@ class BatcherTest {
         batcher.forget("gone");
         assertThat(batcher.next(2, true)).isNull();
         assertThatThrownBy(() -> new Batcher(0, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Batcher(4, 0, -1))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

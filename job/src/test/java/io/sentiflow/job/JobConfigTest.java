@@ -46,6 +46,9 @@ class JobConfigTest {
                 .hasMessageContaining("unknown configuration key");
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.max-size", "0"))
                 .hasMessageContaining("must be positive");
+        assertThatThrownBy(() -> JobConfig.fromArgs("--batch.sort-window", "-1"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(JobConfig.fromArgs("--batch.sort-window", "0").batchSortWindow()).isZero();
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.max-size", "many"))
                 .hasMessageContaining("must be a number");
         assertThatThrownBy(() -> JobConfig.fromArgs("--device", "tpu"))

@@ -58,6 +58,7 @@ class ScoreBatchTest {
                         defaults.maxSize(),
                         0,
                         maxPending,
+                        defaults.sortWindow(),
                         0,
                         0,
                         3,
