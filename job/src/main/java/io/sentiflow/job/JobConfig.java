@@ -131,7 +131,7 @@ public final class JobConfig implements Serializable {
         d.put(BATCH_MAX_SIZE, "64");
         d.put(BATCH_MAX_DELAY_MS, "0");
         d.put(BATCH_MAX_PENDING, "0");
-        d.put(BATCH_SORT_WINDOW, "8");
+        d.put(BATCH_SORT_WINDOW, String.valueOf(Batcher.DEFAULT_WINDOW_BATCHES));
         d.put(NETWORK_BUFFER_TIMEOUT_MS, "5");
         d.put(REVIEW_MAX_BYTES, "100000");
         d.put(PARALLELISM, "0");
@@ -643,7 +643,8 @@ public final class JobConfig implements Serializable {
 
     /**
      * Under a backlog, the most waiting batches of one version and length class sorted together by
-     * length, so that each is padded little (8 by default; 0 or 1 keeps arrival order).
+     * length, so that each is padded little (8 by default; 0 or 1 keeps arrival order). A window
+     * also holds no more than {@link #batchMaxPending()} reviews: beyond 8, raise that too.
      */
     public int batchSortWindow() {
         return (int) longValue(BATCH_SORT_WINDOW);

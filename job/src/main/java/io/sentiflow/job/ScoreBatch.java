@@ -144,6 +144,9 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                 throw new IllegalArgumentException(
                         "batch.max-pending must be at least batch.max-size");
             }
+            if (sortWindow < 0) {
+                throw new IllegalArgumentException("batch.sort-window must be >= 0");
+            }
         }
 
         public static Settings of(JobConfig config) {

@@ -137,10 +137,28 @@ class BatcherTest {
             tail.add(review("t" + i, "v1", 200 - i, i));
         }
         List<Integer> sizes = new java.util.ArrayList<>();
+        List<String> last = List.of();
         for (Batcher.Batch b = tail.next(50, false); b != null; b = tail.next(50, false)) {
             sizes.add(b.reviews().size());
+            last = ids(b);
         }
+        assertThat(last)
+                .as("the two beyond the window, in arrival order")
+                .containsExactly("t8", "t9");
         assertThat(sizes).containsExactly(4, 4, 2);
+        // A window of 3 batches: the shortest of the first six, not of all ten.
+        Batcher three = new Batcher(2, 0, 3);
+        for (int i = 0; i < 10; i++) {
+            three.add(review("w" + i, "v1", 200 - i, i));
+        }
+        assertThat(ids(three.next(50, false))).containsExactly("w5", "w4");
+        // A window of 1 sorts nothing.
+        Batcher one = new Batcher(2, 0, 1);
+        one.add(review("o0", "v1", 250, 0));
+        one.add(review("o1", "v1", 130, 1));
+        one.add(review("o2", "v1", 200, 2));
+        one.add(review("o3", "v1", 140, 3));
+        assertThat(ids(one.next(4, false))).containsExactly("o0", "o1");
         // Windows switched off (batch.sort-window 0): arrival order under a backlog too.
         Batcher unsorted = new Batcher(2, 0, 0);
         unsorted.add(review("u0", "v1", 250, 0));

@@ -47,7 +47,9 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.max-size", "0"))
                 .hasMessageContaining("must be positive");
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.sort-window", "-1"))
-                .isInstanceOf(IllegalArgumentException.class);
+                .hasMessageContaining("batch.sort-window");
+        assertThat(JobConfig.fromArgs().batchSortWindow())
+                .isEqualTo(Batcher.DEFAULT_WINDOW_BATCHES);
         assertThat(JobConfig.fromArgs("--batch.sort-window", "0").batchSortWindow()).isZero();
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.max-size", "many"))
                 .hasMessageContaining("must be a number");

@@ -49,6 +49,11 @@ class ScoreBatchTest {
 
     private static TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> adaptive(
             int maxPending) throws Exception {
+        return adaptive(maxPending, ScoreBatch.Settings.of("cpu", 8, 0).sortWindow());
+    }
+
+    private static TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> adaptive(
+            int maxPending, int sortWindow) throws Exception {
         ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
         return harness(
                 ModelCatalog.of(TestModel.directory()),
@@ -58,7 +63,7 @@ class ScoreBatchTest {
                         defaults.maxSize(),
                         0,
                         maxPending,
-                        defaults.sortWindow(),
+                        sortWindow,
                         0,
                         0,
                         3,
@@ -135,6 +140,19 @@ class ScoreBatchTest {
             }
             // Each exactly once; sorted windows may reorder a backlog by length.
             assertThat(scoredIds(harness)).containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(scoredIds(harness))
+                    .as("windows formed: not in arrival order")
+                    .isNotEqualTo(expected);
+        }
+        // With batch.sort-window 0 the same backlog keeps arrival order.
+        try (var harness = adaptive(16, 0)) {
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                harness.processElement1(review("r" + i, "a fine film ".repeat(1 + i % 5)));
+                expected.add("r" + i);
+            }
+            settle(harness);
+            assertThat(scoredIds(harness)).containsExactlyElementsOf(expected);
         }
     }
 
