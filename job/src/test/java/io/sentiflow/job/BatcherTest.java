@@ -152,20 +152,18 @@ class BatcherTest {
             three.add(review("w" + i, "v1", 200 - i, i));
         }
         assertThat(ids(three.next(50, false))).containsExactly("w5", "w4");
-        // A window of 1 sorts nothing.
-        Batcher one = new Batcher(2, 0, 1);
-        one.add(review("o0", "v1", 250, 0));
-        one.add(review("o1", "v1", 130, 1));
-        one.add(review("o2", "v1", 200, 2));
-        one.add(review("o3", "v1", 140, 3));
-        assertThat(ids(one.next(4, false))).containsExactly("o0", "o1");
-        // Windows switched off (batch.sort-window 0): arrival order under a backlog too.
-        Batcher unsorted = new Batcher(2, 0, 0);
-        unsorted.add(review("u0", "v1", 250, 0));
-        unsorted.add(review("u1", "v1", 130, 1));
-        unsorted.add(review("u2", "v1", 200, 2));
-        unsorted.add(review("u3", "v1", 140, 3));
-        assertThat(ids(unsorted.next(4, false))).containsExactly("u0", "u1");
+        // Windows switched off (batch.sort-window 0) or of one batch: arrival order under a
+        // backlog too.
+        for (int window : new int[] {0, 1}) {
+            Batcher unsorted = new Batcher(2, 0, window);
+            unsorted.add(review("u0", "v1", 250, 0));
+            unsorted.add(review("u1", "v1", 130, 1));
+            unsorted.add(review("u2", "v1", 200, 2));
+            unsorted.add(review("u3", "v1", 140, 3));
+            assertThat(ids(unsorted.next(4, false)))
+                    .as("window " + window)
+                    .containsExactly("u0", "u1");
+        }
         // Batches of one gain nothing from sorting: arrival order.
         Batcher single = new Batcher(1, 0);
         single.add(review("long", "v1", 250, 0));
