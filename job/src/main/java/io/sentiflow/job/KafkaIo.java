@@ -166,20 +166,41 @@ public final class KafkaIo {
     /** The one key of the routing topic: compaction keeps its last record. */
     public static final String ROUTING_KEY = "routing";
 
-    private static <T> KafkaSink<T> sink(
-            JobConfig config, KafkaRecordSerializationSchema<T> serializer, String name) {
+    /** With exactly-once delivery, how long a record waits for company in the producer. */
+    static final String EXACTLY_ONCE_LINGER_MS = "50";
+
+    /** With at-least-once delivery, the same: records are visible as soon as they are sent. */
+    static final String AT_LEAST_ONCE_LINGER_MS = "5";
+
+    /**
+     * The sinks' producer settings: the user's {@code kafka.*} settings, then these defaults.
+     *
+     * <p>Fuller requests: fewer of them for the broker and the clients to handle ({@code
+     * kafka.linger.ms} and {@code kafka.batch.size} override). With exactly-once delivery a record
+     * becomes visible only when the checkpoint that covers it commits, and the sink flushes its
+     * producer before that commit, so waiting up to 50 ms for company delays no reader; measured at
+     * 1,000 reviews/s on 2 cores: the broker's and the clients' CPU per review ~25 % lower than
+     * with 5 ms (three interleaved pairs). With at-least-once a record is visible once sent, so it
+     * waits at most 5 ms.
+     */
+    static Properties producerProperties(JobConfig config) {
         Properties producer = config.kafkaProperties();
         producer.putIfAbsent("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
-        // Fuller requests under load: fewer of them for the broker and the client to handle. A
-        // record waits at most 5 ms for company (kafka.linger.ms and kafka.batch.size override).
-        producer.putIfAbsent("linger.ms", "5");
+        producer.putIfAbsent(
+                "linger.ms",
+                config.exactlyOnce() ? EXACTLY_ONCE_LINGER_MS : AT_LEAST_ONCE_LINGER_MS);
         producer.putIfAbsent("batch.size", "65536");
         // Every record the job writes is bounded by this (dead letters cut their values, health
         // records their event lists, samples too large are not sent); JobConfig checks the sums.
         producer.setProperty("max.request.size", String.valueOf(config.outputMaxRecordBytes()));
+        return producer;
+    }
+
+    private static <T> KafkaSink<T> sink(
+            JobConfig config, KafkaRecordSerializationSchema<T> serializer, String name) {
         return KafkaSink.<T>builder()
                 .setBootstrapServers(config.bootstrapServers())
-                .setKafkaProducerConfig(producer)
+                .setKafkaProducerConfig(producerProperties(config))
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(
                         config.exactlyOnce()
