@@ -16,7 +16,8 @@ import java.util.Map;
  * waited longest, up to {@code maxSize} reviews, as soon as the scorer asks. At low load a review
  * is scored alone at once; under load reviews gather while the previous batch is on the device. A
  * positive {@code minDelayMs} adds a lower bound on fill: a queue then leaves only when full or
- * when its oldest review has waited that long.
+ * when its oldest review has waited that long. While the scorer is loaded ({@link ScorerLoad}),
+ * {@link #loadDelay} sets such a bound for the time being.
  *
  * <p>Sorted windows: when a queue holds two batches or more (a backlog), the whole batches waiting
  * in it — at most {@code windowBatches} of them (8 by default) — are sorted by length and handed
@@ -50,6 +51,7 @@ final class Batcher {
     private final int maxSize;
     private final long minDelayMs;
     private final int windowBatches;
+    private long loadDelayMs;
     private final Map<String, Map<Integer, LengthQueue>> queues = new LinkedHashMap<>();
     private int size;
 
@@ -144,21 +146,35 @@ final class Batcher {
     }
 
     private boolean ready(LengthQueue queue, long now) {
-        return minDelayMs == 0
-                || queue.reviews.size() >= maxSize
-                || now - queue.oldest() >= minDelayMs;
+        long delay = delayMs();
+        return delay == 0 || queue.reviews.size() >= maxSize || now - queue.oldest() >= delay;
+    }
+
+    /**
+     * Sets the minimum delay that applies while the scorer is loaded ({@link ScorerLoad}); 0 when
+     * it is not. The larger of this and the configured minimum delay applies.
+     */
+    void loadDelay(long delayMs) {
+        if (delayMs < 0) {
+            throw new IllegalArgumentException("a load delay must be >= 0");
+        }
+        loadDelayMs = delayMs;
+    }
+
+    private long delayMs() {
+        return Math.max(minDelayMs, loadDelayMs);
     }
 
     /**
      * When the next queue may leave though none is full, or {@code Long.MAX_VALUE} when nothing
-     * waits; only meaningful with a minimum delay.
+     * waits; only meaningful with a minimum delay or a load delay.
      */
     long nextDeadline() {
         long deadline = Long.MAX_VALUE;
         for (Map<Integer, LengthQueue> byClass : queues.values()) {
             for (LengthQueue queue : byClass.values()) {
                 if (!queue.reviews.isEmpty()) {
-                    deadline = Math.min(deadline, queue.oldest() + minDelayMs);
+                    deadline = Math.min(deadline, queue.oldest() + delayMs());
                 }
             }
         }

@@ -54,6 +54,11 @@ public final class JobConfig implements Serializable {
     public static final String BATCH_MAX_DELAY_MS = "batch.max-delay-ms";
     public static final String BATCH_MAX_PENDING = "batch.max-pending";
     public static final String BATCH_SORT_WINDOW = "batch.sort-window";
+    public static final String BATCH_LOAD_DELAY_MS = "batch.load-delay-ms";
+
+    /** The default of {@link #BATCH_LOAD_DELAY_MS}. */
+    public static final long DEFAULT_LOAD_DELAY_MS = 10;
+
     public static final String NETWORK_BUFFER_TIMEOUT_MS = "network.buffer-timeout-ms";
     public static final String REVIEW_MAX_BYTES = "review.max-bytes";
     public static final String PARALLELISM = "parallelism";
@@ -132,6 +137,7 @@ public final class JobConfig implements Serializable {
         d.put(BATCH_MAX_DELAY_MS, "0");
         d.put(BATCH_MAX_PENDING, "0");
         d.put(BATCH_SORT_WINDOW, String.valueOf(Batcher.DEFAULT_WINDOW_BATCHES));
+        d.put(BATCH_LOAD_DELAY_MS, String.valueOf(DEFAULT_LOAD_DELAY_MS));
         d.put(NETWORK_BUFFER_TIMEOUT_MS, "5");
         d.put(REVIEW_MAX_BYTES, "100000");
         d.put(PARALLELISM, "0");
@@ -250,6 +256,9 @@ public final class JobConfig implements Serializable {
         }
         if (batchSortWindow() < 0) {
             throw new IllegalArgumentException(BATCH_SORT_WINDOW + " must be >= 0");
+        }
+        if (batchLoadDelayMs() < 0) {
+            throw new IllegalArgumentException(BATCH_LOAD_DELAY_MS + " must be >= 0");
         }
         if (networkBufferTimeoutMs() < 0) {
             throw new IllegalArgumentException(NETWORK_BUFFER_TIMEOUT_MS + " must be >= 0");
@@ -648,6 +657,16 @@ public final class JobConfig implements Serializable {
      */
     public int batchSortWindow() {
         return (int) longValue(BATCH_SORT_WINDOW);
+    }
+
+    /**
+     * While a scoring subtask's scorer spent over half of the last second scoring (until it spends
+     * under a quarter), a queue waits up to this long for company unless it is full: small calls
+     * cost the model far more per review, so a loaded scorer that takes whatever waits keeps itself
+     * loaded. 10 by default; 0 never waits. At light load it does not apply.
+     */
+    public long batchLoadDelayMs() {
+        return longValue(BATCH_LOAD_DELAY_MS);
     }
 
     /**

@@ -96,6 +96,8 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
      * @param maxSize most reviews per batch
      * @param maxDelayMs 0: adaptive batching; else a queue leaves only when full or when its oldest
      *     review waited this long
+     * @param loadDelayMs while the scorer is loaded ({@link ScorerLoad}), a queue leaves only when
+     *     full or when its oldest review waited this long; 0 never waits
      * @param maxPending most reviews waiting to be scored; more block the input
      * @param sortWindow under a backlog, the most batches of one queue sorted together by length; 0
      *     or 1 sorts none
@@ -118,6 +120,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
             String device,
             int maxSize,
             long maxDelayMs,
+            long loadDelayMs,
             int maxPending,
             int sortWindow,
             int cpuThreads,
@@ -144,6 +147,9 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                 throw new IllegalArgumentException(
                         "batch.max-pending must be at least batch.max-size");
             }
+            if (loadDelayMs < 0) {
+                throw new IllegalArgumentException("batch.load-delay-ms must be >= 0");
+            }
             if (sortWindow < 0) {
                 throw new IllegalArgumentException("batch.sort-window must be >= 0");
             }
@@ -154,6 +160,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                     config.device(),
                     config.batchMaxSize(),
                     config.batchMaxDelayMs(),
+                    config.batchLoadDelayMs(),
                     config.batchMaxPending(),
                     config.batchSortWindow(),
                     config.deviceThreads(),
@@ -176,6 +183,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                     device,
                     maxSize,
                     maxDelayMs,
+                    JobConfig.DEFAULT_LOAD_DELAY_MS,
                     Math.max(256, maxSize),
                     Batcher.DEFAULT_WINDOW_BATCHES,
                     0,
@@ -198,6 +206,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                     device,
                     maxSize,
                     maxDelayMs,
+                    loadDelayMs,
                     maxPending,
                     sortWindow,
                     cpuThreads,
@@ -228,6 +237,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     private transient SubtaskHealth health;
     private transient BroadcastState<String, String> routingState;
     private transient boolean delayTimerSet;
+    private transient ScorerLoad load;
     private transient Counter scored;
     private transient Counter scoringErrors;
     private transient Counter commandsApplied;
@@ -292,6 +302,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                         .getMailboxExecutorFactory()
                         .createExecutor(getOperatorConfig().getChainIndex());
         batcher = new Batcher(settings.maxSize(), settings.maxDelayMs(), settings.sortWindow());
+        load = new ScorerLoad();
         scorer = new Scorer(subtask, mailbox);
         registerMetrics();
         List<String> refusedAtStart = router.open(device, subtask, mailbox);
@@ -416,6 +427,10 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
             throw new IllegalStateException("the scorer failed", result.fatal());
         }
         Batcher.Batch batch = result.batch();
+        long busy =
+                result.inferenceNanos()
+                        + (result.shadow() == null ? 0 : result.shadow().inferenceNanos());
+        batcher.loadDelay(load.record(busy, System.nanoTime()) ? settings.loadDelayMs() : 0);
         long modelMillis = result.inferenceNanos() / 1_000_000;
         inferenceMillis.update(modelMillis);
         health.figures(batch.version())

@@ -72,6 +72,36 @@ class BatcherTest {
     }
 
     @Test
+    void aLoadDelayShouldHoldAPartialQueueOnlyWhileItIsSet() {
+        Batcher batcher = new Batcher(3, 0);
+        batcher.add(review("a", "v1", 5, 100));
+        // Not loaded: adaptive batching, the lone review leaves at once.
+        assertThat(ids(batcher.next(100, false))).containsExactly("a");
+        batcher.loadDelay(10);
+        batcher.add(review("b", "v1", 5, 200));
+        batcher.add(review("c", "v1", 5, 203));
+        assertThat(batcher.next(209, false)).isNull();
+        assertThat(batcher.nextDeadline()).isEqualTo(210);
+        assertThat(ids(batcher.next(210, false))).containsExactly("b", "c");
+        // A full queue does not wait, loaded or not.
+        batcher.add(review("d", "v1", 5, 300));
+        batcher.add(review("e", "v1", 5, 301));
+        batcher.add(review("f", "v1", 5, 302));
+        assertThat(ids(batcher.next(302, false))).containsExactly("d", "e", "f");
+        // The larger of the two delays applies; back to 0, nothing waits again.
+        Batcher delayed = new Batcher(3, 50);
+        delayed.loadDelay(10);
+        delayed.add(review("g", "v1", 5, 400));
+        assertThat(delayed.next(440, false)).isNull();
+        assertThat(delayed.nextDeadline()).isEqualTo(450);
+        batcher.loadDelay(0);
+        batcher.add(review("h", "v1", 5, 500));
+        assertThat(ids(batcher.next(500, false))).containsExactly("h");
+        assertThatThrownBy(() -> batcher.loadDelay(-1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aBacklogShouldLeaveInSortedWindowsThatNothingLaterOvertakes() {
         Batcher batcher = new Batcher(4, 0);
         // Twelve reviews of one length class (129-256 tokens), lengths in no order.

@@ -46,6 +46,14 @@ class JobConfigTest {
                 .hasMessageContaining("unknown configuration key");
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.max-size", "0"))
                 .hasMessageContaining("must be positive");
+        assertThat(JobConfig.fromArgs().batchLoadDelayMs()).isEqualTo(10);
+        assertThat(JobConfig.fromArgs("--batch.load-delay-ms", "0").batchLoadDelayMs()).isZero();
+        assertThat(
+                        ScoreBatch.Settings.of(JobConfig.fromArgs("--batch.load-delay-ms", "7"))
+                                .loadDelayMs())
+                .isEqualTo(7);
+        assertThatThrownBy(() -> JobConfig.fromArgs("--batch.load-delay-ms", "-1"))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.sort-window", "-1"))
                 .hasMessageContaining("batch.sort-window");
         assertThat(JobConfig.fromArgs().batchSortWindow())

@@ -62,6 +62,7 @@ class ScoreBatchTest {
                         defaults.device(),
                         defaults.maxSize(),
                         0,
+                        defaults.loadDelayMs(),
                         maxPending,
                         sortWindow,
                         0,
