@@ -177,13 +177,17 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                     CommandTrust.of(config));
         }
 
-        /** Defaults for everything but the device and the batch bounds; for tests. */
+        /**
+         * Defaults for everything but the device and the batch bounds, and no load delay (the
+         * operator harness's processing time stands still, so a load delay would wait for a timer
+         * that never fires); for tests.
+         */
         public static Settings of(String device, int maxSize, long maxDelayMs) {
             return new Settings(
                     device,
                     maxSize,
                     maxDelayMs,
-                    JobConfig.DEFAULT_LOAD_DELAY_MS,
+                    0,
                     Math.max(256, maxSize),
                     Batcher.DEFAULT_WINDOW_BATCHES,
                     0,
@@ -237,6 +241,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     private transient SubtaskHealth health;
     private transient BroadcastState<String, String> routingState;
     private transient boolean delayTimerSet;
+    private transient long delayTimerDeadline;
     private transient ScorerLoad load;
     private transient Counter scored;
     private transient Counter scoringErrors;
@@ -302,7 +307,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                         .getMailboxExecutorFactory()
                         .createExecutor(getOperatorConfig().getChainIndex());
         batcher = new Batcher(settings.maxSize(), settings.maxDelayMs(), settings.sortWindow());
-        load = new ScorerLoad();
+        load = new ScorerLoad(System.nanoTime());
         scorer = new Scorer(subtask, mailbox);
         registerMetrics();
         List<String> refusedAtStart = router.open(device, subtask, mailbox);
@@ -390,18 +395,25 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                 this::onScored);
     }
 
-    /** With a minimum delay, a timer lets the oldest queue go once it has waited long enough. */
+    /**
+     * With a minimum delay or a load delay, a timer lets the oldest queue go once it has waited
+     * long enough. A timer set already stands unless the deadline came earlier (the load delay
+     * ended): then an earlier one is set beside it, and only the latest-set timer clears the flag.
+     */
     private void scheduleDelayTimer() {
         long deadline = batcher.nextDeadline();
-        if (delayTimerSet || deadline == Long.MAX_VALUE) {
+        if (deadline == Long.MAX_VALUE || (delayTimerSet && deadline >= delayTimerDeadline)) {
             return;
         }
         delayTimerSet = true;
+        delayTimerDeadline = deadline;
         getProcessingTimeService()
                 .registerTimer(
                         deadline,
                         time -> {
-                            delayTimerSet = false;
+                            if (deadline == delayTimerDeadline) {
+                                delayTimerSet = false;
+                            }
                             dispatch(false);
                         });
     }
@@ -682,6 +694,11 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
      */
     boolean busy() {
         return router.commandsWaiting() || scorer.busy() || batcher.size() > 0;
+    }
+
+    /** The scorer's load, as {@link #onScored} reads it; for tests. */
+    ScorerLoad scorerLoad() {
+        return load;
     }
 
     /** Whether all that is in flight waits only for the minimum delay's timer; for tests. */

@@ -20,18 +20,23 @@ final class ScorerLoad {
     /** The span each share is taken over. */
     static final long WINDOW_NANOS = 1_000_000_000L;
 
-    private long windowStart = Long.MIN_VALUE;
+    private long windowStart;
     private long busyNanos;
     private boolean loaded;
+
+    /**
+     * @param start when the scorer started ({@link System#nanoTime}): the first window runs from
+     *     there, so one slow first batch (a cold engine) does not make the scorer loaded at once
+     */
+    ScorerLoad(long start) {
+        this.windowStart = start;
+    }
 
     /**
      * Records a batch that kept the scorer busy {@code busy} nanoseconds and ended at {@code now}
      * (both from {@link System#nanoTime}); returns whether the scorer is loaded.
      */
     boolean record(long busy, long now) {
-        if (windowStart == Long.MIN_VALUE) {
-            windowStart = now - busy;
-        }
         busyNanos += busy;
         long span = now - windowStart;
         if (span >= WINDOW_NANOS) {

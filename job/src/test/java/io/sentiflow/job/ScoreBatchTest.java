@@ -62,7 +62,7 @@ class ScoreBatchTest {
                         defaults.device(),
                         defaults.maxSize(),
                         0,
-                        defaults.loadDelayMs(),
+                        0,
                         maxPending,
                         sortWindow,
                         0,
@@ -176,6 +176,63 @@ class ScoreBatchTest {
             harness.processElement1(review("e"));
             settle(harness);
             assertThat(scoredIds(harness)).as("a full batch does not wait").hasSize(5);
+        }
+    }
+
+    @Test
+    void whileTheScorerIsLoadedAPartialBatchShouldWaitForTheLoadDelayButNotAtCheckpoints()
+            throws Exception {
+        ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
+        long loadDelay = 100;
+        ScoreBatch.Settings settings =
+                new ScoreBatch.Settings(
+                        defaults.device(),
+                        defaults.maxSize(),
+                        0,
+                        loadDelay,
+                        defaults.maxPending(),
+                        defaults.sortWindow(),
+                        0,
+                        0,
+                        3,
+                        10_000,
+                        0.2,
+                        0,
+                        defaults.deadLetters(),
+                        defaults.controlMaxBytes(),
+                        defaults.controlMaxPending(),
+                        defaults.maxRecordBytes(),
+                        defaults.labelJoin(),
+                        defaults.commandTrust());
+        try (var harness = harness(ModelCatalog.of(TestModel.directory()), null, settings)) {
+            ScoreBatch operator = (ScoreBatch) harness.getOperator();
+            // Not loaded: a lone review is scored at once.
+            harness.processElement1(review("light"));
+            settle(harness);
+            assertThat(scoredIds(harness)).containsExactly("light");
+            // Two seconds of which the scorer was busy all: loaded. The next result applies it.
+            long later = System.nanoTime() + 2_000_000_000L;
+            assertThat(operator.scorerLoad().record(2_000_000_000L, later)).isTrue();
+            harness.processElement1(review("first"));
+            settle(harness);
+            assertThat(scoredIds(harness)).containsExactly("light", "first");
+            harness.setProcessingTime(10);
+            harness.processElement1(review("held"));
+            settle(harness);
+            harness.setProcessingTime(10 + loadDelay - 1);
+            settle(harness);
+            assertThat(scoredIds(harness)).as("waits for company").hasSize(2);
+            assertThat(operator.waitsForDelay()).isTrue();
+            harness.setProcessingTime(10 + loadDelay);
+            settle(harness);
+            assertThat(scoredIds(harness)).containsExactly("light", "first", "held");
+            // A checkpoint does not wait for it.
+            harness.setProcessingTime(200);
+            harness.processElement1(review("at-barrier"));
+            settle(harness);
+            assertThat(scoredIds(harness)).doesNotContain("at-barrier");
+            harness.prepareSnapshotPreBarrier(1);
+            assertThat(scoredIds(harness)).contains("at-barrier");
         }
     }
 

@@ -19,7 +19,7 @@ class ScorerLoadTest {
 
     @Test
     void aScorerShouldBeLoadedAboveHalfItsTimeAndStayLoadedDownToAQuarter() {
-        ScorerLoad load = new ScorerLoad();
+        ScorerLoad load = new ScorerLoad(0);
         assertThat(load.loaded()).isFalse();
         // 20 % busy: light load.
         long now = feed(load, 0, 2, 10, 2);
@@ -39,8 +39,15 @@ class ScorerLoadTest {
     }
 
     @Test
+    void oneSlowFirstBatchShouldNotMakeAFreshScorerLoaded() {
+        ScorerLoad load = new ScorerLoad(0);
+        // Started at 0; its first batch (a cold engine) took 1.5 s and ended at 10 s.
+        assertThat(load.record(1_500 * MS, 10_000 * MS)).isFalse();
+    }
+
+    @Test
     void aBatchAfterAnIdleSpellShouldCountTheIdleTime() {
-        ScorerLoad load = new ScorerLoad();
+        ScorerLoad load = new ScorerLoad(0);
         long now = feed(load, 0, 8, 10, 2);
         assertThat(load.loaded()).isTrue();
         // Ten idle seconds, then one batch: the window it closes was nearly all idle.
