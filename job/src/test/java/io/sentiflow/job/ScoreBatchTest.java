@@ -54,29 +54,35 @@ class ScoreBatchTest {
 
     private static TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> adaptive(
             int maxPending, int sortWindow) throws Exception {
-        ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
         return harness(
                 ModelCatalog.of(TestModel.directory()),
                 null,
-                new ScoreBatch.Settings(
-                        defaults.device(),
-                        defaults.maxSize(),
-                        0,
-                        0,
-                        maxPending,
-                        sortWindow,
-                        0,
-                        0,
-                        3,
-                        10_000,
-                        0.2,
-                        0,
-                        defaults.deadLetters(),
-                        defaults.controlMaxBytes(),
-                        defaults.controlMaxPending(),
-                        defaults.maxRecordBytes(),
-                        defaults.labelJoin(),
-                        defaults.commandTrust()));
+                adaptiveSettings(maxPending, sortWindow, 0));
+    }
+
+    /** Batches of at most 8, no minimum delay, the given bounds and load delay. */
+    private static ScoreBatch.Settings adaptiveSettings(
+            int maxPending, int sortWindow, long loadDelay) {
+        ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
+        return new ScoreBatch.Settings(
+                defaults.device(),
+                defaults.maxSize(),
+                0,
+                loadDelay,
+                maxPending,
+                sortWindow,
+                0,
+                0,
+                3,
+                10_000,
+                0.2,
+                0,
+                defaults.deadLetters(),
+                defaults.controlMaxBytes(),
+                defaults.controlMaxPending(),
+                defaults.maxRecordBytes(),
+                defaults.labelJoin(),
+                defaults.commandTrust());
     }
 
     static StreamRecord<ParsedReview> review(String id, String text) {
@@ -185,25 +191,7 @@ class ScoreBatchTest {
         ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
         long loadDelay = 100;
         ScoreBatch.Settings settings =
-                new ScoreBatch.Settings(
-                        defaults.device(),
-                        defaults.maxSize(),
-                        0,
-                        loadDelay,
-                        defaults.maxPending(),
-                        defaults.sortWindow(),
-                        0,
-                        0,
-                        3,
-                        10_000,
-                        0.2,
-                        0,
-                        defaults.deadLetters(),
-                        defaults.controlMaxBytes(),
-                        defaults.controlMaxPending(),
-                        defaults.maxRecordBytes(),
-                        defaults.labelJoin(),
-                        defaults.commandTrust());
+                adaptiveSettings(defaults.maxPending(), defaults.sortWindow(), loadDelay);
         try (var harness = harness(ModelCatalog.of(TestModel.directory()), null, settings)) {
             ScoreBatch operator = (ScoreBatch) harness.getOperator();
             // Not loaded: a lone review is scored at once.

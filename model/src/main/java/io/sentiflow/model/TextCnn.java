@@ -107,11 +107,7 @@ public final class TextCnn extends AbstractBlock {
             padded |= length < positions;
         }
         NDManager manager = ids.getManager();
-        NDArray embedded =
-                embedding
-                        .forward(store, new NDList(ids), false)
-                        .singletonOrThrow()
-                        .transpose(0, 2, 1);
+        NDArray embedded = embedded(store, ids, false);
         NDList pooled = new NDList();
         for (int i = 0; i < convolutions.size(); i++) {
             int width = config.kernelSizes().get(i);
@@ -151,12 +147,7 @@ public final class TextCnn extends AbstractBlock {
      * @param lengths N×1, each review's length
      */
     private NDArray pooled(ParameterStore store, NDArray ids, boolean training, NDArray lengths) {
-        // N×T×E → N×E×T: Conv1d convolves over the last axis.
-        NDArray embedded =
-                embedding
-                        .forward(store, new NDList(ids), training)
-                        .singletonOrThrow()
-                        .transpose(0, 2, 1);
+        NDArray embedded = embedded(store, ids, training);
         NDList pooled = new NDList();
         for (int i = 0; i < convolutions.size(); i++) {
             Block convolution = convolutions.get(i);
@@ -171,6 +162,14 @@ public final class TextCnn extends AbstractBlock {
                     maskPadding(features, lengths, config.kernelSizes().get(i)).max(new int[] {2}));
         }
         return NDArrays.concat(pooled, 1);
+    }
+
+    /** The embedded batch, N×E×T (from N×T×E): Conv1d convolves over the last axis. */
+    private NDArray embedded(ParameterStore store, NDArray ids, boolean training) {
+        return embedding
+                .forward(store, new NDList(ids), training)
+                .singletonOrThrow()
+                .transpose(0, 2, 1);
     }
 
     /**
