@@ -57,17 +57,17 @@ class ScoreBatchTest {
         return harness(
                 ModelCatalog.of(TestModel.directory()),
                 null,
-                adaptiveSettings(maxPending, sortWindow, 0));
+                adaptiveSettings(maxPending, sortWindow, 0, 0));
     }
 
-    /** Batches of at most 8, no minimum delay, the given bounds and load delay. */
+    /** Batches of at most 8, the given bounds, minimum delay and load delay. */
     private static ScoreBatch.Settings adaptiveSettings(
-            int maxPending, int sortWindow, long loadDelay) {
+            int maxPending, int sortWindow, long minDelay, long loadDelay) {
         ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
         return new ScoreBatch.Settings(
                 defaults.device(),
                 defaults.maxSize(),
-                0,
+                minDelay,
                 loadDelay,
                 maxPending,
                 sortWindow,
@@ -191,7 +191,7 @@ class ScoreBatchTest {
         ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
         long loadDelay = 100;
         ScoreBatch.Settings settings =
-                adaptiveSettings(defaults.maxPending(), defaults.sortWindow(), loadDelay);
+                adaptiveSettings(defaults.maxPending(), defaults.sortWindow(), 0, loadDelay);
         try (var harness = harness(ModelCatalog.of(TestModel.directory()), null, settings)) {
             ScoreBatch operator = (ScoreBatch) harness.getOperator();
             // Not loaded: a lone review is scored at once.
@@ -221,6 +221,37 @@ class ScoreBatchTest {
             assertThat(scoredIds(harness)).doesNotContain("at-barrier");
             harness.prepareSnapshotPreBarrier(1);
             assertThat(scoredIds(harness)).contains("at-barrier");
+        }
+    }
+
+    @Test
+    void whenTheLoadDelayEndsAHeldReviewShouldLeaveAtTheShorterMinimumDelay() throws Exception {
+        ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
+        ScoreBatch.Settings settings =
+                adaptiveSettings(defaults.maxPending(), defaults.sortWindow(), 50, 100);
+        try (var harness = harness(ModelCatalog.of(TestModel.directory()), null, settings)) {
+            ScoreBatch operator = (ScoreBatch) harness.getOperator();
+            long later = System.nanoTime() + 2_000_000_000L;
+            assertThat(operator.scorerLoad().record(2_000_000_000L, later)).isTrue();
+            harness.processElement1(review("first"));
+            harness.setProcessingTime(50);
+            settle(harness);
+            assertThat(scoredIds(harness)).containsExactly("first");
+            // Loaded: held until 60 + 100, a timer set for then.
+            harness.setProcessingTime(60);
+            harness.processElement1(review("held"));
+            settle(harness);
+            assertThat(operator.waitsForDelay()).isTrue();
+            // The load ends; the next result (a full batch of another length) applies it.
+            assertThat(operator.scorerLoad().record(0, later + 2_000_000_000L)).isFalse();
+            for (int i = 0; i < 8; i++) {
+                harness.processElement1(review("long-" + i, "a fine film ".repeat(10)));
+            }
+            settle(harness);
+            assertThat(scoredIds(harness)).hasSize(9).doesNotContain("held");
+            harness.setProcessingTime(60 + 50);
+            settle(harness);
+            assertThat(scoredIds(harness)).as("left at the minimum delay").contains("held");
         }
     }
 
