@@ -56,6 +56,9 @@ public final class JobConfig implements Serializable {
     public static final String BATCH_SORT_WINDOW = "batch.sort-window";
     public static final String BATCH_LOAD_DELAY_MS = "batch.load-delay-ms";
 
+    /** The most {@link #BATCH_MAX_DELAY_MS} and {@link #BATCH_LOAD_DELAY_MS} may be. */
+    public static final long MAX_BATCH_DELAY_MS = 60_000;
+
     /** The default of {@link #BATCH_LOAD_DELAY_MS}. */
     public static final long DEFAULT_LOAD_DELAY_MS = 10;
 
@@ -256,6 +259,13 @@ public final class JobConfig implements Serializable {
         }
         if (batchSortWindow() < 0) {
             throw new IllegalArgumentException(BATCH_SORT_WINDOW + " must be >= 0");
+        }
+        // A delay's deadline is an arrival time plus the delay: bounded, it cannot overflow.
+        for (String delay : new String[] {BATCH_MAX_DELAY_MS, BATCH_LOAD_DELAY_MS}) {
+            if (longValue(delay) > MAX_BATCH_DELAY_MS) {
+                throw new IllegalArgumentException(
+                        delay + " must be at most " + MAX_BATCH_DELAY_MS + " (a minute)");
+            }
         }
         if (batchLoadDelayMs() < 0) {
             throw new IllegalArgumentException(BATCH_LOAD_DELAY_MS + " must be >= 0");

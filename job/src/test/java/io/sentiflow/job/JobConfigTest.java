@@ -54,6 +54,11 @@ class JobConfigTest {
                 .isEqualTo(7);
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.load-delay-ms", "-1"))
                 .isInstanceOf(IllegalArgumentException.class);
+        for (String delay : new String[] {"--batch.load-delay-ms", "--batch.max-delay-ms"}) {
+            assertThatThrownBy(() -> JobConfig.fromArgs(delay, String.valueOf(Long.MAX_VALUE)))
+                    .hasMessageContaining("at most 60000");
+            assertThat(JobConfig.fromArgs(delay, "60000")).isNotNull();
+        }
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.sort-window", "-1"))
                 .hasMessageContaining("batch.sort-window");
         assertThat(JobConfig.fromArgs().batchSortWindow())
