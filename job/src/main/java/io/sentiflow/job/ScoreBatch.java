@@ -240,8 +240,10 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     private transient Scorer scorer;
     private transient SubtaskHealth health;
     private transient BroadcastState<String, String> routingState;
-    private transient boolean delayTimerSet;
+
+    /** The deadline of the latest delay timer set, or {@code Long.MAX_VALUE} when none waits. */
     private transient long delayTimerDeadline;
+
     private transient ScorerLoad load;
     private transient Counter scored;
     private transient Counter scoringErrors;
@@ -308,6 +310,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                         .createExecutor(getOperatorConfig().getChainIndex());
         batcher = new Batcher(settings.maxSize(), settings.maxDelayMs(), settings.sortWindow());
         load = new ScorerLoad(System.nanoTime());
+        delayTimerDeadline = Long.MAX_VALUE;
         scorer = new Scorer(subtask, mailbox);
         registerMetrics();
         List<String> refusedAtStart = router.open(device, subtask, mailbox);
@@ -398,21 +401,21 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     /**
      * With a minimum delay or a load delay, a timer lets the oldest queue go once it has waited
      * long enough. A timer set already stands unless the deadline came earlier (the load delay
-     * ended): then an earlier one is set beside it, and only the latest-set timer clears the flag.
+     * ended): then an earlier one is set beside it, and only the latest-set timer clears the
+     * deadline.
      */
     private void scheduleDelayTimer() {
         long deadline = batcher.nextDeadline();
-        if (deadline == Long.MAX_VALUE || (delayTimerSet && deadline >= delayTimerDeadline)) {
+        if (deadline >= delayTimerDeadline) {
             return;
         }
-        delayTimerSet = true;
         delayTimerDeadline = deadline;
         getProcessingTimeService()
                 .registerTimer(
                         deadline,
                         time -> {
                             if (deadline == delayTimerDeadline) {
-                                delayTimerSet = false;
+                                delayTimerDeadline = Long.MAX_VALUE;
                             }
                             dispatch(false);
                         });
@@ -703,7 +706,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
 
     /** Whether all that is in flight waits only for the minimum delay's timer; for tests. */
     boolean waitsForDelay() {
-        return !router.commandsWaiting() && !scorer.busy() && delayTimerSet;
+        return !router.commandsWaiting() && !scorer.busy() && delayTimerDeadline != Long.MAX_VALUE;
     }
 
     /** Reviews waiting for the scorer; for tests. */
