@@ -46,7 +46,7 @@ class JobConfigTest {
                 .hasMessageContaining("unknown configuration key");
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.max-size", "0"))
                 .hasMessageContaining("must be positive");
-        assertThat(JobConfig.fromArgs().batchLoadDelayMs()).isEqualTo(10);
+        assertThat(JobConfig.fromArgs().batchLoadDelayMs()).isEqualTo(25);
         assertThat(JobConfig.fromArgs("--batch.load-delay-ms", "0").batchLoadDelayMs()).isZero();
         assertThat(
                         ScoreBatch.Settings.of(JobConfig.fromArgs("--batch.load-delay-ms", "7"))
