@@ -322,7 +322,10 @@ final class StreamRun {
         return result;
     }
 
-    /** The p99 latency of each quarter of a live run, by send order: shows a warm-up transient. */
+    /**
+     * The p99 latency of each quarter of a live run, by send order: shows where a checkpoint's
+     * spike (every 10 s here) or a warm-up transient falls.
+     */
     private static String quarters(List<Sentiment> measured, int total) {
         List<List<Sentiment>> parts = new ArrayList<>();
         for (int q = 0; q < 4; q++) {
