@@ -8,7 +8,8 @@ package io.sentiflow.job;
  * <p>Under load a batch of one or two reviews costs the model much more per review than a batch of
  * five (each call pays its convolutions' set-up), so a loaded scorer that always takes what is
  * waiting keeps itself loaded: its CPU goes to small calls. {@link ScoreBatch} then lets a queue
- * wait up to {@code batch.load-delay-ms} (25 ms by default) for company; at light load it does not.
+ * wait up to {@code batch.load-delay-ms} ({@link JobConfig#DEFAULT_LOAD_DELAY_MS} by default) for
+ * company; at light load it does not.
  */
 final class ScorerLoad {
     /** Loaded from this share of time spent scoring. */
