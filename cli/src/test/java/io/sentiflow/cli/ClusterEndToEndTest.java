@@ -99,7 +99,10 @@ class ClusterEndToEndTest {
         try (FlinkSessionCluster cluster = cluster("failover", 2, 1, true)) {
             FlinkRest rest = cluster.rest();
             StreamingFixture fixture = new StreamingFixture(broker, "cluster-kill");
-            String job = submit(rest, jar("flink"), jobArgs(fixture, Map.of()), null);
+            // Partial batches wait 3 s, so every checkpoint and the savepoint hold reviews that
+            // were read but not scored: only their restore from state scores them.
+            Map<String, String> waiting = Map.of(JobConfig.BATCH_MAX_DELAY_MS, "3000");
+            String job = submit(rest, jar("flink"), jobArgs(fixture, waiting), null);
             List<LabeledText> texts = TestModel.imdb().sample("test", 2400, 71);
             CompletableFuture<Void> producing =
                     CompletableFuture.runAsync(() -> fixture.produce(texts, "imdb", 200));
@@ -122,7 +125,7 @@ class ClusterEndToEndTest {
 
             // Savepoint upgrade: stop mid-stream, submit the jar again from the savepoint.
             StreamingFixture upgrade = new StreamingFixture(broker, "cluster-upgrade");
-            List<String> args = jobArgs(upgrade, Map.of());
+            List<String> args = jobArgs(upgrade, waiting);
             String first = submit(rest, jar("flink"), args, null);
             List<LabeledText> more = TestModel.imdb().sample("test", 2000, 73);
             CompletableFuture<Void> streaming =

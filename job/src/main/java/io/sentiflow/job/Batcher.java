@@ -46,6 +46,15 @@ final class Batcher {
             }
             return oldest;
         }
+
+        /** The bytes of its reviews' texts. */
+        long textBytes() {
+            long bytes = 0;
+            for (ReviewToScore review : reviews) {
+                bytes += review.review().textBytes.length;
+            }
+            return bytes;
+        }
     }
 
     private final int maxSize;
@@ -54,6 +63,7 @@ final class Batcher {
     private long loadDelayMs;
     private final Map<String, Map<Integer, LengthQueue>> queues = new LinkedHashMap<>();
     private int size;
+    private long textBytes;
 
     Batcher(int maxSize, long minDelayMs) {
         this(maxSize, minDelayMs, DEFAULT_WINDOW_BATCHES);
@@ -88,6 +98,7 @@ final class Batcher {
                 .reviews
                 .addLast(review);
         size++;
+        textBytes += review.review().textBytes.length;
     }
 
     /** Reviews waiting, in every queue. */
@@ -95,10 +106,27 @@ final class Batcher {
         return size;
     }
 
+    /** The bytes of the texts of the reviews waiting (as a checkpoint keeps them). */
+    long textBytes() {
+        return textBytes;
+    }
+
+    /** Every review waiting, queue by queue; for a checkpoint. */
+    List<ReviewToScore> waiting() {
+        List<ReviewToScore> all = new ArrayList<>(size);
+        for (Map<Integer, LengthQueue> byClass : queues.values()) {
+            for (LengthQueue queue : byClass.values()) {
+                all.addAll(queue.reviews);
+            }
+        }
+        return all;
+    }
+
     /**
      * The next batch to score at {@code now}, or null when none may leave yet: the queue whose
-     * oldest review waited longest, up to {@code maxSize} reviews. With {@code force} (before a
-     * checkpoint barrier, at the end of input) any queue leaves, whatever the minimum delay.
+     * oldest review waited longest, up to {@code maxSize} reviews. With {@code force} (before the
+     * routing changes, at the end of input, when a checkpoint would keep too much text) any queue
+     * leaves, whatever the minimum delay.
      */
     Batch next(long now, boolean force) {
         String bestVersion = null;
@@ -221,6 +249,9 @@ final class Batcher {
             }
             windowLeft = Math.max(0, windowLeft - batch.size());
             size -= batch.size();
+            for (ReviewToScore review : batch) {
+                textBytes -= review.review().textBytes.length;
+            }
             return batch;
         }
 

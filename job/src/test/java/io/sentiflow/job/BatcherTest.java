@@ -8,9 +8,15 @@ import org.junit.jupiter.api.Test;
 
 class BatcherTest {
     private static ReviewToScore review(String id, String version, int tokens, long at) {
+        return review(id, version, tokens, at, "");
+    }
+
+    private static ReviewToScore review(
+            String id, String version, int tokens, long at, String text) {
         ParsedReview review = new ParsedReview();
         review.id = id;
-        return new ReviewToScore(review, "", version, new int[tokens], at);
+        review.setText(text);
+        return new ReviewToScore(review, text, version, new int[tokens], at);
     }
 
     private static java.util.List<String> ids(Batcher.Batch batch) {
@@ -219,5 +225,25 @@ class BatcherTest {
         assertThatThrownBy(() -> new Batcher(0, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Batcher(4, 0, -1))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theWaitingTextBytesShouldFollowWhatIsAddedAndTaken() {
+        Batcher batcher = new Batcher(2, 0);
+        batcher.add(review("a", "v1", 5, 0, "abc"));
+        batcher.add(review("b", "v1", 5, 0, "\u00e9t\u00e9")); // Latin-1: 3 bytes
+        batcher.add(review("c", "v1", 5, 0, "\u263a")); // UTF-16: 2 bytes
+        batcher.add(review("d", "v2", 40, 0, "defg"));
+        assertThat(batcher.textBytes()).isEqualTo(3 + 3 + 2 + 4);
+        assertThat(batcher.waiting())
+                .extracting(r -> r.review().id)
+                .containsExactlyInAnyOrder("a", "b", "c", "d");
+        Batcher.Batch first = batcher.next(0, true);
+        assertThat(first.textBytes()).isEqualTo(6);
+        assertThat(batcher.textBytes()).isEqualTo(6);
+        batcher.next(0, true);
+        batcher.next(0, true);
+        assertThat(batcher.textBytes()).isZero();
+        assertThat(batcher.waiting()).isEmpty();
     }
 }

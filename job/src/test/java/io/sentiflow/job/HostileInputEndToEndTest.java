@@ -2,6 +2,7 @@ package io.sentiflow.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.sentiflow.local.KafkaBrokerProcess;
 import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.data.LabeledText;
@@ -11,6 +12,9 @@ import io.sentiflow.schemas.Review;
 import io.sentiflow.schemas.SchemaValidator;
 import io.sentiflow.schemas.Schemas;
 import io.sentiflow.schemas.Sentiment;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -46,6 +50,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class HostileInputEndToEndTest {
     private static final int VALID = 200;
     private static final int SIXTEEN_MIB = 16 * 1024 * 1024;
+    private static final int LONG = 160;
 
     @RegisterExtension
     static final MiniClusterExtension FLINK =
@@ -182,5 +187,75 @@ class HostileInputEndToEndTest {
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * Reviews near {@code review.max-bytes} that wait for a 4 s minimum delay: 14 MB of text read
+     * but not scored at every checkpoint for seconds, more than the 5 MiB a JobManager-stored
+     * checkpoint allows. The checkpoints keep at most 1 MiB of it per scoring subtask (scoring the
+     * rest before the barrier), the job never restarts, and every review is scored once.
+     */
+    @Test
+    void checkpointsShouldKeepAtMostTheirBoundOfLongReviewsThatWait(
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
+        StreamingFixture fixture = new StreamingFixture(broker, "hostile-waiting");
+        List<LabeledText> texts = TestModel.imdb().sample("test", LONG, 37);
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaClients.producer(broker.bootstrapServers(), new Properties())) {
+            for (int i = 0; i < LONG; i++) {
+                StringBuilder text = new StringBuilder();
+                while (text.length() < 90_000) {
+                    text.append(texts.get((i + text.length()) % LONG).text()).append(' ');
+                }
+                text.setLength(90_000);
+                String id = "long-" + i;
+                producer.send(
+                        new ProducerRecord<>(
+                                fixture.reviews,
+                                id.getBytes(StandardCharsets.UTF_8),
+                                Json.toBytes(Review.of(id, text.toString()))));
+            }
+            producer.flush();
+        }
+        JobConfig config =
+                fixture.config(
+                        Map.of(
+                                JobConfig.PARALLELISM, "2",
+                                JobConfig.BATCH_MAX_SIZE, "256",
+                                JobConfig.BATCH_MAX_DELAY_MS, "4000"));
+        JobClient job =
+                SentimentJob.fromConfig(config)
+                        .executeAsync(StreamExecutionEnvironment.getExecutionEnvironment());
+        try {
+            Map<String, Integer> counts =
+                    fixture.sentimentCounts(LONG, Duration.ofSeconds(2), Duration.ofSeconds(120));
+            assertThat(counts).hasSize(LONG);
+            assertThat(counts.values()).as("each exactly once").containsOnly(1);
+            JsonNode checkpoints = rest(cluster, "/jobs/" + job.getJobID() + "/checkpoints");
+            assertThat(checkpoints.path("counts").path("completed").asInt())
+                    .as("checkpoints completed while the reviews waited")
+                    .isGreaterThanOrEqualTo(4);
+            long largest = checkpoints.path("summary").path("state_size").path("max").asLong();
+            // Without the bound the checkpoints taken while the reviews waited held ~14 MB.
+            assertThat(largest)
+                    .as("at most the bound per scoring subtask, and a little")
+                    .isLessThanOrEqualTo(2 * ScoreBatch.CHECKPOINT_TEXT_MAX_BYTES + 256 * 1024);
+            assertThat(StreamingFixture.recordedFailures(cluster, job.getJobID()))
+                    .as("the job never restarted")
+                    .isZero();
+        } finally {
+            job.cancel().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static JsonNode rest(MiniCluster cluster, String path) throws Exception {
+        HttpResponse<String> response =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(cluster.getRestAddress().get().resolve(path))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return Json.mapper().readTree(response.body());
     }
 }

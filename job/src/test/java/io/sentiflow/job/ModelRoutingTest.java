@@ -113,7 +113,7 @@ class ModelRoutingTest {
         for (int i = 0; i < count; i++) {
             harness.processElement1(ScoreBatchTest.review(prefix + i));
         }
-        harness.prepareSnapshotPreBarrier(0);
+        ((ScoreBatch) harness.getOperator()).drain();
     }
 
     @Test

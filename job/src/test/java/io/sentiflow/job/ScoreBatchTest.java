@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Operator-harness tests of the scoring operator with the real model: adaptive batching on the
- * scorer thread, the optional minimum delay, draining before barriers and at the end, backpressure,
- * restore.
+ * scorer thread, the optional minimum delay, checkpoints that keep what waits instead of waiting
+ * for it, draining at the end, backpressure, restore.
  */
 class ScoreBatchTest {
     static final int MAX_SIZE = 3;
@@ -186,8 +186,7 @@ class ScoreBatchTest {
     }
 
     @Test
-    void whileTheScorerIsLoadedAPartialBatchShouldWaitForTheLoadDelayButNotAtCheckpoints()
-            throws Exception {
+    void whileTheScorerIsLoadedAPartialBatchShouldWaitForTheLoadDelay() throws Exception {
         ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
         long loadDelay = 100;
         ScoreBatch.Settings settings =
@@ -214,13 +213,6 @@ class ScoreBatchTest {
             harness.setProcessingTime(10 + loadDelay);
             settle(harness);
             assertThat(scoredIds(harness)).containsExactly("light", "first", "held");
-            // A checkpoint does not wait for it.
-            harness.setProcessingTime(200);
-            harness.processElement1(review("at-barrier"));
-            settle(harness);
-            assertThat(scoredIds(harness)).doesNotContain("at-barrier");
-            harness.prepareSnapshotPreBarrier(1);
-            assertThat(scoredIds(harness)).contains("at-barrier");
         }
     }
 
@@ -256,17 +248,21 @@ class ScoreBatchTest {
     }
 
     @Test
-    void shouldScoreEverythingBeforeACheckpointSoNothingInFlightIsInTheSnapshot() throws Exception {
+    void aCheckpointShouldNotWaitForTheScorerAndShouldScoreNothingTwice() throws Exception {
         try (var harness = harness()) {
             harness.setProcessingTime(1);
             harness.processElement1(review("a"));
             harness.prepareSnapshotPreBarrier(1);
-            assertThat(scoredIds(harness)).containsExactly("a");
-            assertThat(((ScoreBatch) harness.getOperator()).busy()).isFalse();
             harness.snapshot(1, 1);
+            assertThat(scoredIds(harness)).as("still waiting for the minimum delay").isEmpty();
+            assertThat(((ScoreBatch) harness.getOperator()).waiting()).isEqualTo(1);
             harness.setProcessingTime(1 + MAX_DELAY_MS);
             settle(harness);
-            assertThat(scoredIds(harness)).as("the delay timer scores nothing twice").hasSize(1);
+            harness.prepareSnapshotPreBarrier(2);
+            harness.snapshot(2, 2);
+            harness.setProcessingTime(1 + 2 * MAX_DELAY_MS);
+            settle(harness);
+            assertThat(scoredIds(harness)).containsExactly("a");
         }
     }
 
@@ -280,23 +276,106 @@ class ScoreBatchTest {
     }
 
     @Test
-    void aRestoredInstanceShouldLoseNothingThatWasBufferedAtTheSnapshot() throws Exception {
+    void aRestoredInstanceShouldScoreWhatWaitedAtTheSnapshot() throws Exception {
         OperatorSubtaskState state;
-        List<String> before;
         try (var harness = harness()) {
             harness.processElement1(review("a"));
             harness.processElement1(review("b"));
             harness.prepareSnapshotPreBarrier(7);
             state = harness.snapshot(7, 7);
-            before = scoredIds(harness);
+            assertThat(scoredIds(harness)).as("waiting for the minimum delay").isEmpty();
         }
-        assertThat(before)
-                .as("buffered reviews are scored before the barrier")
-                .containsExactly("a", "b");
         try (var restored = harness(ModelCatalog.of(TestModel.directory()), state)) {
+            assertThat(((ScoreBatch) restored.getOperator()).waiting())
+                    .as("queued again before any new review")
+                    .isEqualTo(2);
             restored.processElement1(review("c"));
             restored.endInput1();
-            assertThat(scoredIds(restored)).containsExactly("c");
+            assertThat(scoredIds(restored)).containsExactly("a", "b", "c");
+        }
+    }
+
+    @Test
+    void aRestoredInstanceShouldScoreTheBatchThatWasOnTheScorerAtTheSnapshot() throws Exception {
+        OperatorSubtaskState state;
+        try (var harness = adaptive(16)) {
+            harness.processElement1(review("on-scorer"));
+            harness.processElement1(review("waiting"));
+            ScoreBatch operator = (ScoreBatch) harness.getOperator();
+            // The first went to the scorer at once; its result is not back through the mailbox.
+            assertThat(operator.waiting()).isEqualTo(1);
+            assertThat(operator.busy()).isTrue();
+            harness.prepareSnapshotPreBarrier(3);
+            state = harness.snapshot(3, 3);
+            settle(harness);
+            assertThat(scoredIds(harness))
+                    .as("scored after the barrier, as usual")
+                    .containsExactly("on-scorer", "waiting");
+        }
+        try (var restored =
+                harness(
+                        ModelCatalog.of(TestModel.directory()),
+                        state,
+                        adaptiveSettings(16, 0, 0, 0))) {
+            settle(restored);
+            assertThat(scoredIds(restored)).containsExactlyInAnyOrder("on-scorer", "waiting");
+        }
+    }
+
+    @Test
+    void aCheckpointShouldKeepAtMostItsBoundOfTextAndScoreTheRestBeforeTheBarrier()
+            throws Exception {
+        OperatorSubtaskState state;
+        List<String> beforeBarrier;
+        String longText = "a fine film, well worth seeing. ".repeat(2_000); // 64 kB
+        List<String> sent = new ArrayList<>();
+        try (var harness = harness()) {
+            harness.setProcessingTime(1);
+            for (int i = 0; i < 40; i++) {
+                sent.add("long-" + i);
+                harness.processElement1(review("long-" + i, longText));
+            }
+            ScoreBatch operator = (ScoreBatch) harness.getOperator();
+            assertThat(operator.waitingTextBytes())
+                    .as("2.5 MB wait")
+                    .isGreaterThan(2 * ScoreBatch.CHECKPOINT_TEXT_MAX_BYTES);
+            harness.prepareSnapshotPreBarrier(5);
+            assertThat(operator.waitingTextBytes())
+                    .isLessThanOrEqualTo(ScoreBatch.CHECKPOINT_TEXT_MAX_BYTES)
+                    .as("only down to the bound, not everything")
+                    .isGreaterThan(ScoreBatch.CHECKPOINT_TEXT_MAX_BYTES / 2);
+            state = harness.snapshot(5, 5);
+            beforeBarrier = scoredIds(harness);
+        }
+        try (var restored = harness(ModelCatalog.of(TestModel.directory()), state)) {
+            restored.endInput1();
+            List<String> all = new ArrayList<>(beforeBarrier);
+            all.addAll(scoredIds(restored));
+            assertThat(all)
+                    .as("each once, before the barrier or from the state")
+                    .hasSameElementsAs(sent)
+                    .hasSize(40);
+        }
+    }
+
+    @Test
+    void aSnapshotAfterEverythingWasScoredShouldRestoreNothing() throws Exception {
+        OperatorSubtaskState state;
+        try (var harness = adaptive(16)) {
+            harness.processElement1(review("a"));
+            settle(harness);
+            harness.prepareSnapshotPreBarrier(4);
+            state = harness.snapshot(4, 4);
+            assertThat(scoredIds(harness)).containsExactly("a");
+        }
+        try (var restored =
+                harness(
+                        ModelCatalog.of(TestModel.directory()),
+                        state,
+                        adaptiveSettings(16, 0, 0, 0))) {
+            assertThat(((ScoreBatch) restored.getOperator()).waiting()).isZero();
+            settle(restored);
+            assertThat(scoredIds(restored)).isEmpty();
         }
     }
 
