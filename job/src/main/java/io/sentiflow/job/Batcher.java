@@ -129,6 +129,14 @@ final class Batcher {
      * leaves, whatever the minimum delay.
      */
     Batch next(long now, boolean force) {
+        return next(now, force, maxSize);
+    }
+
+    /** As {@link #next(long, boolean)}, with at most {@code limit} reviews. */
+    Batch next(long now, boolean force, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("a batch holds at least one review");
+        }
         String bestVersion = null;
         LengthQueue best = null;
         int bestRank = -1;
@@ -150,7 +158,7 @@ final class Batcher {
         if (best == null) {
             return null;
         }
-        return new Batch(bestVersion, best.take(maxSize));
+        return new Batch(bestVersion, best.take(Math.min(limit, maxSize)));
     }
 
     /** 2: full; 1: its oldest review waited past the fairness bound; 0: neither. */

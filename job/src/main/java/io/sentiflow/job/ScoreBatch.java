@@ -99,8 +99,10 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     private static final String APPLIED_KEY = "applied";
 
     /**
-     * The most review text a checkpoint keeps per subtask (1 MiB): well inside the 5 MiB a
-     * JobManager-stored checkpoint allows, however long the reviews.
+     * The most review text a checkpoint keeps per subtask (1 MiB), however long the reviews; each
+     * review adds its id, label and position (a few hundred bytes at most). Well inside the 5 MiB a
+     * checkpoint stored on the JobManager allows (where no checkpoint directory is set, as in local
+     * runs); elsewhere it keeps checkpoints quick.
      */
     static final long CHECKPOINT_TEXT_MAX_BYTES = 1 << 20;
 
@@ -430,11 +432,16 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
 
     /** Hands the scorer its next batch when it is free; {@code force} ignores the minimum delay. */
     private void dispatch(boolean force) {
+        dispatch(force, settings.maxSize());
+    }
+
+    /** As {@link #dispatch(boolean)}, with at most {@code limit} reviews. */
+    private void dispatch(boolean force, int limit) {
         if (scorer.busy() || batcher.size() == 0) {
             return;
         }
         long now = getProcessingTimeService().getCurrentProcessingTime();
-        Batcher.Batch batch = batcher.next(now, force);
+        Batcher.Batch batch = batcher.next(now, force, limit);
         if (batch == null) {
             scheduleDelayTimer();
             return;
@@ -770,15 +777,21 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
 
     /**
      * Keeps the checkpoint small: beyond {@link #CHECKPOINT_TEXT_MAX_BYTES} of waiting text (long
-     * reviews, a backlog), batches are scored before the barrier until what waits fits.
+     * reviews, a backlog), batches are scored before the barrier until what waits fits; each batch
+     * only about as large as the excess needs, so the barrier waits no longer than it must.
      */
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         while (waitingTextBytes() > CHECKPOINT_TEXT_MAX_BYTES) {
             if (scorer.busy()) {
                 mailbox.yield();
+            } else if (batcher.size() == 0) {
+                // Not busy means nothing on the scorer: the bytes cannot come from nowhere.
+                throw new IllegalStateException("waiting text counted with nothing waiting");
             } else {
-                dispatch(true);
+                long excess = batcher.textBytes() - CHECKPOINT_TEXT_MAX_BYTES;
+                long average = Math.max(1, batcher.textBytes() / batcher.size());
+                dispatch(true, (int) Math.min(settings.maxSize(), excess / average + 1));
             }
         }
         super.prepareSnapshotPreBarrier(checkpointId);

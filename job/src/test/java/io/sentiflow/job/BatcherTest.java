@@ -66,7 +66,7 @@ class BatcherTest {
         assertThat(batcher.next(149, false)).isNull();
         assertThat(batcher.nextDeadline()).isEqualTo(150);
         assertThat(ids(batcher.next(149, true)))
-                .as("a barrier forces it")
+                .as("forcing takes it (the end of input, a routing change)")
                 .containsExactly("a", "b");
         batcher.add(review("c", "v1", 5, 200));
         batcher.add(review("d", "v1", 5, 201));
@@ -245,5 +245,18 @@ class BatcherTest {
         batcher.next(0, true);
         assertThat(batcher.textBytes()).isZero();
         assertThat(batcher.waiting()).isEmpty();
+    }
+
+    @Test
+    void aForcedBatchShouldTakeAtMostItsLimit() {
+        Batcher batcher = new Batcher(8, 1_000);
+        for (int i = 0; i < 5; i++) {
+            batcher.add(review("r" + i, "v1", 5, i, "x".repeat(10)));
+        }
+        assertThat(ids(batcher.next(5, true, 2))).containsExactly("r0", "r1");
+        assertThat(batcher.textBytes()).isEqualTo(30);
+        assertThat(ids(batcher.next(5, true, 100))).as("never beyond maxSize").hasSize(3);
+        assertThatThrownBy(() -> batcher.next(5, true, 0))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -192,8 +192,9 @@ class HostileInputEndToEndTest {
     /**
      * Reviews near {@code review.max-bytes} that wait for a 4 s minimum delay: 14 MB of text read
      * but not scored at every checkpoint for seconds, more than the 5 MiB a JobManager-stored
-     * checkpoint allows. The checkpoints keep at most 1 MiB of it per scoring subtask (scoring the
-     * rest before the barrier), the job never restarts, and every review is scored once.
+     * checkpoint allows. The checkpoints keep at most 1 MiB of it per scoring subtask (scoring only
+     * the rest before the barrier): no checkpoint holds more than twice that, one holds more than
+     * half of it; the job never restarts, and every review is scored once.
      */
     @Test
     void checkpointsShouldKeepAtMostTheirBoundOfLongReviewsThatWait(
@@ -236,9 +237,12 @@ class HostileInputEndToEndTest {
                     .as("checkpoints completed while the reviews waited")
                     .isGreaterThanOrEqualTo(4);
             long largest = checkpoints.path("summary").path("state_size").path("max").asLong();
-            // Without the bound the checkpoints taken while the reviews waited held ~14 MB.
+            // Without the bound the checkpoints taken while the reviews waited held 14 MB; scoring
+            // everything before the barrier instead (as before) kept none.
             assertThat(largest)
-                    .as("at most the bound per scoring subtask, and a little")
+                    .as("reviews were kept in a checkpoint")
+                    .isGreaterThan(ScoreBatch.CHECKPOINT_TEXT_MAX_BYTES / 2)
+                    .as("at most the bound for each of the two scoring subtasks, and a little")
                     .isLessThanOrEqualTo(2 * ScoreBatch.CHECKPOINT_TEXT_MAX_BYTES + 256 * 1024);
             assertThat(StreamingFixture.recordedFailures(cluster, job.getJobID()))
                     .as("the job never restarted")

@@ -13,6 +13,7 @@ import java.util.stream.StreamSupport;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.mailbox.Mail;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -248,7 +249,7 @@ class ScoreBatchTest {
     }
 
     @Test
-    void aCheckpointShouldNotWaitForTheScorerAndShouldScoreNothingTwice() throws Exception {
+    void aCheckpointShouldNotForceWhatWaitsAndShouldScoreNothingTwice() throws Exception {
         try (var harness = harness()) {
             harness.setProcessingTime(1);
             harness.processElement1(review("a"));
@@ -304,9 +305,9 @@ class ScoreBatchTest {
             ScoreBatch operator = (ScoreBatch) harness.getOperator();
             // The first went to the scorer at once; its result is not back through the mailbox.
             assertThat(operator.waiting()).isEqualTo(1);
-            assertThat(operator.busy()).isTrue();
             harness.prepareSnapshotPreBarrier(3);
             state = harness.snapshot(3, 3);
+            assertThat(scoredIds(harness)).as("the barrier did not wait for the scorer").isEmpty();
             settle(harness);
             assertThat(scoredIds(harness))
                     .as("scored after the barrier, as usual")
@@ -356,6 +357,65 @@ class ScoreBatchTest {
                     .hasSameElementsAs(sent)
                     .hasSize(40);
         }
+    }
+
+    @Test
+    void whatWaitedShouldBeScoredOnceWhenTheOperatorScalesInAndOut() throws Exception {
+        ModelCatalog catalog = ModelCatalog.of(TestModel.directory());
+        ScoreBatch.Settings settings = ScoreBatch.Settings.of("cpu", MAX_SIZE, MAX_DELAY_MS);
+        List<String> sent = new ArrayList<>();
+        OperatorSubtaskState[] states = new OperatorSubtaskState[2];
+        for (int subtask = 0; subtask < 2; subtask++) {
+            try (var harness =
+                    new TwoInputStreamOperatorTestHarness<>(
+                            new ScoreBatch(catalog, settings), 128, 2, subtask)) {
+                harness.setProcessingTime(0);
+                harness.open();
+                for (String id : List.of("s" + subtask + "-a", "s" + subtask + "-b")) {
+                    sent.add(id);
+                    harness.processElement1(review(id));
+                }
+                harness.prepareSnapshotPreBarrier(1);
+                states[subtask] = harness.snapshot(1, 1);
+                assertThat(scoredIds(harness)).isEmpty();
+            }
+        }
+        OperatorSubtaskState both = AbstractStreamOperatorTestHarness.repackageState(states);
+        // Two subtasks into one: it takes all four.
+        List<String> scoredByOne;
+        OperatorSubtaskState oneState;
+        try (var one =
+                new TwoInputStreamOperatorTestHarness<>(
+                        new ScoreBatch(catalog, settings), 128, 1, 0)) {
+            one.setProcessingTime(0);
+            one.initializeState(
+                    AbstractStreamOperatorTestHarness.repartitionOperatorState(both, 128, 2, 1, 0));
+            one.open();
+            assertThat(((ScoreBatch) one.getOperator()).waitingTextBytes())
+                    .as("all four queued again (some already on the scorer)")
+                    .isEqualTo(4 * "a fine film".length());
+            one.prepareSnapshotPreBarrier(2);
+            oneState = one.snapshot(2, 2);
+            one.endInput1();
+            scoredByOne = scoredIds(one);
+        }
+        assertThat(scoredByOne).hasSameElementsAs(sent).hasSize(4);
+        // One subtask into two: each review to exactly one of them.
+        List<String> scoredByTwo = new ArrayList<>();
+        for (int subtask = 0; subtask < 2; subtask++) {
+            try (var harness =
+                    new TwoInputStreamOperatorTestHarness<>(
+                            new ScoreBatch(catalog, settings), 128, 2, subtask)) {
+                harness.setProcessingTime(0);
+                harness.initializeState(
+                        AbstractStreamOperatorTestHarness.repartitionOperatorState(
+                                oneState, 128, 1, 2, subtask));
+                harness.open();
+                harness.endInput1();
+                scoredByTwo.addAll(scoredIds(harness));
+            }
+        }
+        assertThat(scoredByTwo).hasSameElementsAs(sent).hasSize(4);
     }
 
     @Test
