@@ -259,4 +259,28 @@ class BatcherTest {
         assertThatThrownBy(() -> batcher.next(5, true, 0))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theWaitingTextBytesShouldStayExactThroughSortedWindows() {
+        Batcher batcher = new Batcher(2, 0, 8);
+        java.util.Map<String, Integer> bytes = new java.util.HashMap<>();
+        for (int i = 0; i < 7; i++) {
+            String text = "y".repeat(3 + 5 * ((i * 3) % 7));
+            bytes.put("w" + i, text.length());
+            // Lengths out of arrival order, one queue: a backlog of three batches is sorted.
+            batcher.add(review("w" + i, "v1", 1 + (i * 3) % 7, i, text));
+        }
+        long expected = bytes.values().stream().mapToLong(Integer::longValue).sum();
+        while (batcher.size() > 0) {
+            assertThat(batcher.textBytes()).isEqualTo(expected);
+            Batcher.Batch batch = batcher.next(10, false);
+            for (String id : ids(batch)) {
+                expected -= bytes.get(id);
+            }
+        }
+        assertThat(batcher.textBytes()).isZero();
+        batcher.forget("v1");
+        assertThat(batcher.textBytes()).isZero();
+        assertThat(batcher.waiting()).isEmpty();
+    }
 }
