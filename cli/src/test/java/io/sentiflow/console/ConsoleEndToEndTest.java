@@ -34,6 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -213,6 +214,9 @@ class ConsoleEndToEndTest {
         try {
             browser.get(console.address().toString());
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            // The page redraws its panels as events arrive: an element found an instant before
+            // may be replaced before it is read, so a wait retries instead of failing on that.
+            wait.ignoring(StaleElementReferenceException.class);
 
             classify(browser, wait, positive, "positive");
             classify(browser, wait, negative, "negative");
