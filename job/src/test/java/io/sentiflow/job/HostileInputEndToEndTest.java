@@ -12,9 +12,6 @@ import io.sentiflow.schemas.Review;
 import io.sentiflow.schemas.SchemaValidator;
 import io.sentiflow.schemas.Schemas;
 import io.sentiflow.schemas.Sentiment;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -232,7 +229,8 @@ class HostileInputEndToEndTest {
                     fixture.sentimentCounts(LONG, Duration.ofSeconds(2), Duration.ofSeconds(120));
             assertThat(counts).hasSize(LONG);
             assertThat(counts.values()).as("each exactly once").containsOnly(1);
-            JsonNode checkpoints = rest(cluster, "/jobs/" + job.getJobID() + "/checkpoints");
+            JsonNode checkpoints =
+                    StreamingFixture.rest(cluster, "/jobs/" + job.getJobID() + "/checkpoints");
             assertThat(checkpoints.path("counts").path("completed").asInt())
                     .as("checkpoints completed while the reviews waited")
                     .isGreaterThanOrEqualTo(4);
@@ -250,16 +248,5 @@ class HostileInputEndToEndTest {
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
-    }
-
-    private static JsonNode rest(MiniCluster cluster, String path) throws Exception {
-        HttpResponse<String> response =
-                HttpClient.newHttpClient()
-                        .send(
-                                HttpRequest.newBuilder(cluster.getRestAddress().get().resolve(path))
-                                        .build(),
-                                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return Json.mapper().readTree(response.body());
     }
 }

@@ -7,10 +7,6 @@ import io.sentiflow.local.KafkaClients;
 import io.sentiflow.model.data.LabeledText;
 import io.sentiflow.schemas.Json;
 import io.sentiflow.schemas.Review;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -131,7 +127,9 @@ class LabelJoinStateEndToEndTest {
             assertThat(fixture.sentimentCounts(texts.size(), Duration.ZERO, Duration.ofMinutes(2)))
                     .hasSize(texts.size());
             assertThat(
-                            get(cluster, "/jobs/" + job.getJobID() + "/checkpoints/config")
+                            StreamingFixture.rest(
+                                            cluster,
+                                            "/jobs/" + job.getJobID() + "/checkpoints/config")
                                     .path("state_backend")
                                     .asText())
                     .contains("RocksDB");
@@ -150,20 +148,9 @@ class LabelJoinStateEndToEndTest {
         }
     }
 
-    private static JsonNode get(MiniCluster cluster, String path) throws Exception {
-        URI uri = cluster.getRestAddress().get().resolve(path);
-        HttpResponse<String> response =
-                HttpClient.newHttpClient()
-                        .send(
-                                HttpRequest.newBuilder(uri).build(),
-                                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return Json.mapper().readTree(response.body());
-    }
-
     private static long latestCheckpoint(MiniCluster cluster, JobClient job) throws Exception {
         JsonNode latest =
-                get(cluster, "/jobs/" + job.getJobID() + "/checkpoints")
+                StreamingFixture.rest(cluster, "/jobs/" + job.getJobID() + "/checkpoints")
                         .path("latest")
                         .path("completed");
         return latest.isMissingNode() || latest.isNull() ? -1 : latest.path("id").asLong();
@@ -173,14 +160,17 @@ class LabelJoinStateEndToEndTest {
     private static long joinStateBytes(MiniCluster cluster, JobClient job, long checkpoint)
             throws Exception {
         String vertex = null;
-        for (JsonNode v : get(cluster, "/jobs/" + job.getJobID()).path("vertices")) {
+        for (JsonNode v :
+                StreamingFixture.rest(cluster, "/jobs/" + job.getJobID()).path("vertices")) {
             if (v.path("name").asText().contains("JoinLabelFeedback")) {
                 vertex = v.path("id").asText();
             }
         }
         assertThat(vertex).as("the label join's vertex").isNotNull();
         JsonNode task =
-                get(cluster, "/jobs/" + job.getJobID() + "/checkpoints/details/" + checkpoint)
+                StreamingFixture.rest(
+                                cluster,
+                                "/jobs/" + job.getJobID() + "/checkpoints/details/" + checkpoint)
                         .path("tasks")
                         .path(vertex);
         return task.path("state_size").asLong();

@@ -194,12 +194,11 @@ public final class StreamingFixture {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
     }
 
-    /** Failures in the job's exception history, read from the cluster's REST API. */
-    public static int recordedFailures(
-            org.apache.flink.runtime.minicluster.MiniCluster cluster,
-            org.apache.flink.api.common.JobID job)
+    /** A GET on the cluster's REST API, which must answer 200, as JSON. */
+    public static com.fasterxml.jackson.databind.JsonNode rest(
+            org.apache.flink.runtime.minicluster.MiniCluster cluster, String path)
             throws Exception {
-        java.net.URI uri = cluster.getRestAddress().get().resolve("/jobs/" + job + "/exceptions");
+        java.net.URI uri = cluster.getRestAddress().get().resolve(path);
         java.net.http.HttpResponse<String> response =
                 java.net.http.HttpClient.newHttpClient()
                         .send(
@@ -208,8 +207,15 @@ public final class StreamingFixture {
         org.assertj.core.api.Assertions.assertThat(response.statusCode())
                 .as(response.body())
                 .isEqualTo(200);
-        return io.sentiflow.schemas.Json.mapper()
-                .readTree(response.body())
+        return io.sentiflow.schemas.Json.mapper().readTree(response.body());
+    }
+
+    /** Failures in the job's exception history, read from the cluster's REST API. */
+    public static int recordedFailures(
+            org.apache.flink.runtime.minicluster.MiniCluster cluster,
+            org.apache.flink.api.common.JobID job)
+            throws Exception {
+        return rest(cluster, "/jobs/" + job + "/exceptions")
                 .path("exceptionHistory")
                 .path("entries")
                 .size();
