@@ -197,8 +197,8 @@ public final class SentimentJob {
                         .setParallelism(1)
                         .broadcast();
         ModelCatalog catalog = ModelCatalog.of(config);
-        ScoreBatch.Settings scoring = ScoreBatch.Settings.of(config);
-        warnWhenOpen(catalog, scoring.commandTrust());
+        ScoringSettings scoring = ScoringSettings.of(config);
+        warnWhenOpen(catalog, scoring.control().trust());
         SingleOutputStreamOperator<Sentiment> scored =
                 parsed.connect(commands)
                         .transform(
@@ -281,7 +281,7 @@ public final class SentimentJob {
                                         config.healthP99ThresholdMs(),
                                         config.healthEstimatedAccuracyDrop(),
                                         AggregateHealth.Decisions.of(
-                                                config, scoring.commandTrust())))
+                                                config, scoring.control().trust())))
                         .setParallelism(1)
                         .uid("aggregate-health");
         if (decisions != null) {

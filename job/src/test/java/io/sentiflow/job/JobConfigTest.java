@@ -49,7 +49,8 @@ class JobConfigTest {
         assertThat(JobConfig.fromArgs().batchLoadDelayMs()).isEqualTo(25);
         assertThat(JobConfig.fromArgs("--batch.load-delay-ms", "0").batchLoadDelayMs()).isZero();
         assertThat(
-                        ScoreBatch.Settings.of(JobConfig.fromArgs("--batch.load-delay-ms", "7"))
+                        ScoringSettings.of(JobConfig.fromArgs("--batch.load-delay-ms", "7"))
+                                .batching()
                                 .loadDelayMs())
                 .isEqualTo(7);
         assertThatThrownBy(() -> JobConfig.fromArgs("--batch.load-delay-ms", "-1"))

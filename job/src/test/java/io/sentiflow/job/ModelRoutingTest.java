@@ -478,8 +478,8 @@ class ModelRoutingTest {
         signedRegistry.publish(TestModel.directory(), alice);
         signedRegistry.publish(TestModel.version2()); // unsigned, for now
         ModelCatalog strict = new ModelCatalog(null, V1, signedRegistry.root().toString(), trusted);
-        ScoreBatch.Settings settings =
-                ScoreBatch.Settings.of("cpu", ScoreBatchTest.MAX_SIZE, ScoreBatchTest.MAX_DELAY_MS)
+        ScoringSettings settings =
+                ScoringSettings.of("cpu", ScoreBatchTest.MAX_SIZE, ScoreBatchTest.MAX_DELAY_MS)
                         .withCommandTrust(new CommandTrust(trusted, 60_000, null));
         OperatorSubtaskState state;
         try (var harness = ScoreBatchTest.harness(strict, null, settings)) {

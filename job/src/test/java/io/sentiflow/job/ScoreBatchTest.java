@@ -28,11 +28,11 @@ class ScoreBatchTest {
 
     static TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness(
             ModelCatalog catalog, OperatorSubtaskState restoreFrom) throws Exception {
-        return harness(catalog, restoreFrom, ScoreBatch.Settings.of("cpu", MAX_SIZE, MAX_DELAY_MS));
+        return harness(catalog, restoreFrom, ScoringSettings.of("cpu", MAX_SIZE, MAX_DELAY_MS));
     }
 
     static TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness(
-            ModelCatalog catalog, OperatorSubtaskState restoreFrom, ScoreBatch.Settings settings)
+            ModelCatalog catalog, OperatorSubtaskState restoreFrom, ScoringSettings settings)
             throws Exception {
         var harness = new TwoInputStreamOperatorTestHarness<>(new ScoreBatch(catalog, settings));
         harness.setProcessingTime(0);
@@ -50,7 +50,7 @@ class ScoreBatchTest {
 
     private static TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> adaptive(
             int maxPending) throws Exception {
-        return adaptive(maxPending, ScoreBatch.Settings.of("cpu", 8, 0).sortWindow());
+        return adaptive(maxPending, ScoringSettings.of("cpu", 8, 0).batching().sortWindow());
     }
 
     private static TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> adaptive(
@@ -62,28 +62,10 @@ class ScoreBatchTest {
     }
 
     /** Batches of at most 8, the given bounds, minimum delay and load delay. */
-    private static ScoreBatch.Settings adaptiveSettings(
+    private static ScoringSettings adaptiveSettings(
             int maxPending, int sortWindow, long minDelay, long loadDelay) {
-        ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
-        return new ScoreBatch.Settings(
-                defaults.device(),
-                defaults.maxSize(),
-                minDelay,
-                loadDelay,
-                maxPending,
-                sortWindow,
-                0,
-                0,
-                3,
-                10_000,
-                0.2,
-                0,
-                defaults.deadLetters(),
-                defaults.controlMaxBytes(),
-                defaults.controlMaxPending(),
-                defaults.maxRecordBytes(),
-                defaults.labelJoin(),
-                defaults.commandTrust());
+        return ScoringSettings.of("cpu", 8, 0)
+                .with(new ScoringSettings.Batching(8, minDelay, loadDelay, maxPending, sortWindow));
     }
 
     static StreamRecord<ParsedReview> review(String id, String text) {
@@ -188,10 +170,14 @@ class ScoreBatchTest {
 
     @Test
     void whileTheScorerIsLoadedAPartialBatchShouldWaitForTheLoadDelay() throws Exception {
-        ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
+        ScoringSettings defaults = ScoringSettings.of("cpu", 8, 0);
         long loadDelay = 100;
-        ScoreBatch.Settings settings =
-                adaptiveSettings(defaults.maxPending(), defaults.sortWindow(), 0, loadDelay);
+        ScoringSettings settings =
+                adaptiveSettings(
+                        defaults.batching().maxPending(),
+                        defaults.batching().sortWindow(),
+                        0,
+                        loadDelay);
         try (var harness = harness(ModelCatalog.of(TestModel.directory()), null, settings)) {
             ScoreBatch operator = (ScoreBatch) harness.getOperator();
             // Not loaded: a lone review is scored at once.
@@ -219,9 +205,13 @@ class ScoreBatchTest {
 
     @Test
     void whenTheLoadDelayEndsAHeldReviewShouldLeaveAtTheShorterMinimumDelay() throws Exception {
-        ScoreBatch.Settings defaults = ScoreBatch.Settings.of("cpu", 8, 0);
-        ScoreBatch.Settings settings =
-                adaptiveSettings(defaults.maxPending(), defaults.sortWindow(), 50, 100);
+        ScoringSettings defaults = ScoringSettings.of("cpu", 8, 0);
+        ScoringSettings settings =
+                adaptiveSettings(
+                        defaults.batching().maxPending(),
+                        defaults.batching().sortWindow(),
+                        50,
+                        100);
         try (var harness = harness(ModelCatalog.of(TestModel.directory()), null, settings)) {
             ScoreBatch operator = (ScoreBatch) harness.getOperator();
             long later = System.nanoTime() + 2_000_000_000L;
@@ -362,7 +352,7 @@ class ScoreBatchTest {
     @Test
     void whatWaitedShouldBeScoredOnceWhenTheOperatorScalesInAndOut() throws Exception {
         ModelCatalog catalog = ModelCatalog.of(TestModel.directory());
-        ScoreBatch.Settings settings = ScoreBatch.Settings.of("cpu", MAX_SIZE, MAX_DELAY_MS);
+        ScoringSettings settings = ScoringSettings.of("cpu", MAX_SIZE, MAX_DELAY_MS);
         List<String> sent = new ArrayList<>();
         OperatorSubtaskState[] states = new OperatorSubtaskState[2];
         for (int subtask = 0; subtask < 2; subtask++) {
