@@ -10,6 +10,8 @@ import io.sentiflow.local.FlinkRest;
 import io.sentiflow.local.FlinkSessionCluster;
 import io.sentiflow.local.KafkaBrokerProcess;
 import io.sentiflow.model.data.LabeledText;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,6 +86,28 @@ class ClusterEndToEndTest {
         return fixture.args(settings);
     }
 
+    /**
+     * Reviews the cluster's scoring subtasks queued again from a checkpoint or savepoint, summed
+     * over every TaskManager's log (killed ones included).
+     */
+    private static long requeued(FlinkSessionCluster cluster) throws IOException {
+        Pattern line = Pattern.compile("queued (\\d+) reviews from the checkpoint again");
+        long total = 0;
+        try (Stream<Path> logs = Files.list(cluster.directory().resolve("log"))) {
+            for (Path log :
+                    logs.filter(p -> p.getFileName().toString().startsWith("taskmanager-"))
+                            .toList()) {
+                Matcher found =
+                        line.matcher(
+                                new String(Files.readAllBytes(log), StandardCharsets.ISO_8859_1));
+                while (found.find()) {
+                    total += Long.parseLong(found.group(1));
+                }
+            }
+        }
+        return total;
+    }
+
     private static String submit(FlinkRest rest, Path jar, List<String> args, String savepoint)
             throws Exception {
         String job = rest.runJar(rest.uploadJar(jar), args, savepoint);
@@ -121,6 +147,8 @@ class ClusterEndToEndTest {
             assertThat(failures).as("the kill was noticed and survived").isNotEmpty();
             assertThat(failures.get(0).path("exceptionName").asText()).isNotEmpty();
             assertThat(rest.jobState(job)).isEqualTo("RUNNING");
+            long afterKill = requeued(cluster);
+            assertThat(afterKill).as("reviews the restore took from the checkpoint").isPositive();
             rest.cancel(job);
 
             // Savepoint upgrade: stop mid-stream, submit the jar again from the savepoint.
@@ -146,6 +174,10 @@ class ClusterEndToEndTest {
                     upgrade.sentimentCounts(0, Duration.ofSeconds(2), Duration.ofSeconds(2)).size();
             assertThat(beforeResume).as("stopped mid-stream").isLessThan(more.size());
             String resumed = submit(rest, jar("flink"), args, savepoint);
+            assertThat(FlinkRest.await(Duration.ofSeconds(60), () -> requeued(cluster) > afterKill))
+                    .as(
+                            "the savepoint held reviews read but not scored, and the upgrade scored them")
+                    .isTrue();
             streaming.get();
             var upgraded =
                     upgrade.sentimentCounts(
