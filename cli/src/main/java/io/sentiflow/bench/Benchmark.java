@@ -99,7 +99,9 @@ public final class Benchmark {
             StreamRun.Result dynamic = runs.median(settings.model(), DEFAULT_SIZE, 0, "(b)");
             StreamRun.Result single = runs.median(settings.model(), 1, 0, "(c)");
             results.put("dynamicPerSecond", dynamic.perSecond());
+            results.set("dynamicRunsPerSecond", dynamic.runsJson());
             results.put("singlePerSecond", single.perSecond());
+            results.set("singleRunsPerSecond", single.runsJson());
             results.set("dynamicCpu", dynamic.cpuJson());
 
             out.println("    sweep: batch size (adaptive), and minimum delay at batch 64");
@@ -186,6 +188,7 @@ public final class Benchmark {
             results.put("nearFreeRawPerSecond", free.best());
             results.put("nearFreeRawCpuMicrosPerReview", free.cpuMicros());
             results.put("ceilingPerSecond", ceiling.perSecond());
+            results.set("ceilingRunsPerSecond", ceiling.runsJson());
             results.set("ceilingCpu", ceiling.cpuJson());
 
             ObjectNode ratios = results.putObject("ratios");
@@ -236,6 +239,7 @@ public final class Benchmark {
                     ceilingRuns(kafka, cluster)
                             .median(settings.nearFreeModel(), DEFAULT_SIZE, 0, "(e)");
             results.put("ceilingPerSecond", ceiling.perSecond());
+            results.set("ceilingRunsPerSecond", ceiling.runsJson());
             results.set("ceilingCpu", ceiling.cpuJson());
             out.printf(
                     Locale.ROOT,
@@ -310,6 +314,7 @@ public final class Benchmark {
             double half = dynamic.perSecond() / 2;
             double tenth = dynamic.perSecond() / 10;
             results.put("dynamicPerSecond", dynamic.perSecond());
+            results.set("dynamicRunsPerSecond", dynamic.runsJson());
             // The light load first: the JIT compiles the live path while cores are free.
             results.set(
                     "lowLoad",

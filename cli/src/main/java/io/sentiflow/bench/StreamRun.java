@@ -1,5 +1,6 @@
 package io.sentiflow.bench;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sentiflow.job.JobConfig;
 import io.sentiflow.job.SentimentJob;
@@ -65,9 +66,52 @@ final class StreamRun {
             List<Long> latencies,
             Map<String, Double> cpuMillis,
             int steadyReviews,
-            double meanBatchSize) {
+            double meanBatchSize,
+            List<Double> runsPerSecond,
+            List<Long> p99ByQuarterMs) {
         Result withMeanBatchSize(double mean) {
-            return new Result(reviews, perSecond, latencies, cpuMillis, steadyReviews, mean);
+            return new Result(
+                    reviews,
+                    perSecond,
+                    latencies,
+                    cpuMillis,
+                    steadyReviews,
+                    mean,
+                    runsPerSecond,
+                    p99ByQuarterMs);
+        }
+
+        /** The same result, with the throughput of every run it is the median of, in order. */
+        Result withRuns(List<Double> runs) {
+            return new Result(
+                    reviews,
+                    perSecond,
+                    latencies,
+                    cpuMillis,
+                    steadyReviews,
+                    meanBatchSize,
+                    List.copyOf(runs),
+                    p99ByQuarterMs);
+        }
+
+        /** The same result, with the p99 of each quarter of a live run, in send order. */
+        Result withQuarters(List<Long> p99) {
+            return new Result(
+                    reviews,
+                    perSecond,
+                    latencies,
+                    cpuMillis,
+                    steadyReviews,
+                    meanBatchSize,
+                    runsPerSecond,
+                    List.copyOf(p99));
+        }
+
+        /** The median's runs, reviews per second in the order they ran. */
+        ArrayNode runsJson() {
+            ArrayNode runs = Json.mapper().createArrayNode();
+            runsPerSecond.forEach(runs::add);
+            return runs;
         }
 
         long percentile(int p) {
@@ -115,6 +159,8 @@ final class StreamRun {
             node.put("p99Ms", percentile(99));
             node.put("meanBatchSize", meanBatchSize);
             node.put("coresInUse", coresInUse());
+            ArrayNode quarters = node.putArray("p99ByQuarterMs");
+            p99ByQuarterMs.forEach(quarters::add);
             node.set("cpu", cpuJson());
             return node;
         }
@@ -228,6 +274,7 @@ final class StreamRun {
                                                 r.perSecond(),
                                                 r.cpuMicrosPerReview()))
                         .toList();
+        List<Double> perSecond = runs.stream().map(Result::perSecond).toList();
         runs.sort(Benchmark.byThroughput());
         out.printf(
                 Locale.ROOT,
@@ -238,7 +285,7 @@ final class StreamRun {
                 inOrder,
                 runs.get(1).perSecond(),
                 runs.get(1).cpuMicrosPerReview());
-        return runs.get(1);
+        return runs.get(1).withRuns(perSecond);
     }
 
     /**
@@ -288,7 +335,8 @@ final class StreamRun {
             }
             result =
                     summarize(measured, meter)
-                            .withMeanBatchSize(meanBatchSize(values.get(JobConfig.TOPIC_HEALTH)));
+                            .withMeanBatchSize(meanBatchSize(values.get(JobConfig.TOPIC_HEALTH)))
+                            .withQuarters(quarters(measured, total));
         } finally {
             try {
                 job.cancel().get(30, TimeUnit.SECONDS);
@@ -311,7 +359,9 @@ final class StreamRun {
                 result.percentile(50),
                 result.percentile(95),
                 result.percentile(99),
-                quarters(measured, total),
+                result.p99ByQuarterMs().stream()
+                        .map(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining(" / ")),
                 result.meanBatchSize(),
                 result.cpuMicrosPerReview(),
                 result.coresInUse());
@@ -326,7 +376,7 @@ final class StreamRun {
      * The p99 latency of each quarter of a live run, by send order: shows where a checkpoint's
      * spike (every 10 s here) or a warm-up transient falls.
      */
-    private static String quarters(List<Sentiment> measured, int total) {
+    private static List<Long> quarters(List<Sentiment> measured, int total) {
         List<List<Sentiment>> parts = new ArrayList<>();
         for (int q = 0; q < 4; q++) {
             parts.add(new ArrayList<>());
@@ -335,11 +385,11 @@ final class StreamRun {
             int i = Integer.parseInt(s.reviewId().substring("live-".length()));
             parts.get(Math.min(3, (int) (4L * i / Math.max(1, total)))).add(s);
         }
-        List<String> p99 = new ArrayList<>();
+        List<Long> p99 = new ArrayList<>();
         for (List<Sentiment> part : parts) {
-            p99.add(String.valueOf(summarize(part, null).percentile(99)));
+            p99.add(summarize(part, null).percentile(99));
         }
-        return String.join(" / ", p99);
+        return p99;
     }
 
     private static void send(
@@ -413,6 +463,8 @@ final class StreamRun {
                 latencies,
                 cpu,
                 Math.max(0, last - from),
-                0);
+                0,
+                List.of(),
+                List.of());
     }
 }
