@@ -131,6 +131,16 @@ class PrometheusMetricsTest {
                             .anyMatch(k -> k.startsWith(OPERATOR + present));
                 }
                 assertThat(metrics.keySet()).anyMatch(k -> k.contains("reason=\"INVALID_JSON\""));
+                assertThat(sum(metrics, "reviewsRejected")).as("the broken record").isEqualTo(1);
+                for (String documented : readmeMetrics()) {
+                    assertThat(metrics.keySet())
+                            .as("the README documents " + documented)
+                            .anyMatch(
+                                    k ->
+                                            k.equals(OPERATOR + documented)
+                                                    || k.startsWith(OPERATOR + documented + "{")
+                                                    || k.startsWith(OPERATOR + documented + "_"));
+                }
                 for (String queried : dashboardMetrics()) {
                     assertThat(metrics.keySet())
                             .as("the dashboard queries " + queried)
@@ -193,6 +203,33 @@ class PrometheusMetricsTest {
             }
         }
         return metrics;
+    }
+
+    /**
+     * The metric names the README's table documents, as the Prometheus reporter names them: a
+     * group's variable part ({@code reason.<CODE>.deadLetters}) becomes a label, dots underscores.
+     */
+    private static List<String> readmeMetrics() throws IOException {
+        List<String> lines = java.nio.file.Files.readAllLines(Path.of("..", "README.md"));
+        int table = lines.indexOf("| operator | metric | kind | meaning |");
+        assertThat(table).as("the README's table of metrics").isNotNegative();
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = table + 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
+            String cell = lines.get(i).split(" \\| ")[1];
+            Matcher code = Pattern.compile("`([^`]+)`").matcher(cell);
+            String group = "";
+            while (code.find()) {
+                String name = code.group(1);
+                if (name.startsWith(".")) {
+                    name = group + name; // `.accuracy` after `modelVersion.<version>.drift`
+                } else if (name.contains(".<")) {
+                    group = name.substring(0, name.indexOf(".<"));
+                }
+                names.add(name.replaceAll("\\.<[^>]+>", "").replace('.', '_'));
+            }
+        }
+        assertThat(names).hasSizeGreaterThan(15);
+        return names;
     }
 
     /** The metric names in the Grafana dashboard's queries. */
