@@ -185,6 +185,7 @@ public final class Benchmark {
                             0,
                             "(e) with the default samples.band");
             results.put("ceilingWithDefaultSamplesPerSecond", ceilingSampled.perSecond());
+            results.set("ceilingWithDefaultSamplesRunsPerSecond", ceilingSampled.runsJson());
             results.put("nearFreeRawPerSecond", free.best());
             results.put("nearFreeRawCpuMicrosPerReview", free.cpuMicros());
             results.put("ceilingPerSecond", ceiling.perSecond());

@@ -147,9 +147,16 @@ class ClusterEndToEndTest {
             assertThat(failures).as("the kill was noticed and survived").isNotEmpty();
             assertThat(failures.get(0).path("exceptionName").asText()).isNotEmpty();
             assertThat(rest.jobState(job)).isEqualTo("RUNNING");
-            long afterKill = requeued(cluster);
-            assertThat(afterKill).as("reviews the restore took from the checkpoint").isPositive();
+            assertThat(requeued(cluster))
+                    .as("reviews the restore took from the checkpoint")
+                    .isPositive();
             rest.cancel(job);
+            assertThat(
+                            FlinkRest.await(
+                                    Duration.ofSeconds(60),
+                                    () -> "CANCELED".equals(rest.jobState(job))))
+                    .as("the first job ended before the next starts")
+                    .isTrue();
 
             // Savepoint upgrade: stop mid-stream, submit the jar again from the savepoint.
             StreamingFixture upgrade = new StreamingFixture(broker, "cluster-upgrade");
@@ -173,8 +180,16 @@ class ClusterEndToEndTest {
             int beforeResume =
                     upgrade.sentimentCounts(0, Duration.ofSeconds(2), Duration.ofSeconds(2)).size();
             assertThat(beforeResume).as("stopped mid-stream").isLessThan(more.size());
+            // Every job before has ended and the first one never failed over, so what is queued
+            // again from here on comes from the savepoint (the resumed job's failures are none,
+            // checked below).
+            assertThat(rest.exceptionHistory(first)).isEmpty();
+            long beforeUpgrade = requeued(cluster);
             String resumed = submit(rest, jar("flink"), args, savepoint);
-            assertThat(FlinkRest.await(Duration.ofSeconds(60), () -> requeued(cluster) > afterKill))
+            assertThat(
+                            FlinkRest.await(
+                                    Duration.ofSeconds(60),
+                                    () -> requeued(cluster) > beforeUpgrade))
                     .as(
                             "the savepoint held reviews read but not scored, and the upgrade scored them")
                     .isTrue();

@@ -71,7 +71,7 @@ final class BatchDispatcher implements AutoCloseable {
         return new DescriptiveStatisticsHistogram(1000);
     }
 
-    /** Queues a review and hands the scorer a batch if it is free. */
+    /** Queues a review; {@link #dispatch} hands the scorer a batch. */
     void add(ReviewToScore review) {
         batcher.add(review);
     }

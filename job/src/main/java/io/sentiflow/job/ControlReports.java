@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * What a scoring subtask reports of the control side: model events (loads, unloads, refusals,
  * routing changes), refused commands as dead letters, and the routing after each judged command.
- * Every subtask judges every command, so refusals, routing changes and the routing record are
- * written by subtask 0 alone, once per job; loads and unloads by each subtask, which has its own
+ * Every subtask judges every command, so refused commands (their dead letter and event), routing
+ * changes and the routing record are written by subtask 0 alone, once per job; loads, unloads and
+ * the versions a subtask could not load at start (routed around) by each subtask, which has its own
  * device.
  */
 final class ControlReports {

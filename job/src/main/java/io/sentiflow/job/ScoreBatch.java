@@ -163,12 +163,17 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
                         .getMailboxExecutorFactory()
                         .createExecutor(getOperatorConfig().getChainIndex());
         OperatorOutput out = operatorOutput();
-        long now = getProcessingTimeService().getCurrentProcessingTime();
         SubtaskHealth health =
                 new SubtaskHealth(
                         settings.health().windowMs(), settings.health().driftSamples(), subtask);
-        health.start(now);
-        results = new ScoredOutput(settings.results(), health, subtask, out, getMetricGroup());
+        results =
+                new ScoredOutput(
+                        settings.results(),
+                        settings.health().driftThreshold(),
+                        health,
+                        subtask,
+                        out,
+                        getMetricGroup());
         reports =
                 new ControlReports(
                         subtask,
@@ -201,6 +206,9 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         List<String> refusedAtStart = router.open(device, subtask, mailbox);
         LOG.info(
                 "subtask {} scores on {} with routing {}", subtask, device, router.snapshotTable());
+        // The first health window starts once the models are in (loading can take seconds).
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        health.start(now);
         // Reported through the mailbox, once the operator is running.
         getProcessingTimeService().registerTimer(now, time -> reportStart(refusedAtStart));
         scheduleHealthWindow(now);
@@ -301,7 +309,7 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
         for (LoadedModel model : router.models().values()) {
             references.put(model.version(), model.referenceHistogram());
         }
-        results.closeWindow(nextStart, references, settings.health().driftThreshold());
+        results.closeWindow(nextStart, references);
     }
 
     // ---------------------------------------------------------------- control

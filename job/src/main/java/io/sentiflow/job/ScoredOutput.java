@@ -27,6 +27,7 @@ final class ScoredOutput {
     static final int SAMPLE_KEY_ROOM = 2048;
 
     private final ScoringSettings.Results settings;
+    private final double driftThreshold;
     private final SubtaskHealth health;
     private final int subtask;
     private final OperatorOutput out;
@@ -37,11 +38,13 @@ final class ScoredOutput {
 
     ScoredOutput(
             ScoringSettings.Results settings,
+            double driftThreshold,
             SubtaskHealth health,
             int subtask,
             OperatorOutput out,
             MetricGroup metrics) {
         this.settings = settings;
+        this.driftThreshold = driftThreshold;
         this.health = health;
         this.subtask = subtask;
         this.out = out;
@@ -52,7 +55,10 @@ final class ScoredOutput {
                 metrics.histogram("latencyMillis", new DescriptiveStatisticsHistogram(1000));
     }
 
-    /** Writes a batch's result (not a fatal one); {@code now} is the scoring time, epoch ms. */
+    /**
+     * Writes a batch's result (not a fatal one); {@code now} is the scoring time, epoch ms, which
+     * its sentiments and uncertain samples carry.
+     */
     void write(Scorer.Result result, long now) {
         Batcher.Batch batch = result.batch();
         health.figures(batch.version())
@@ -178,9 +184,9 @@ final class ScoredOutput {
 
     /**
      * Ends this subtask's health window: sends its figures, and the sample of every version whose
-     * scores drifted past {@code driftThreshold} from its reference histogram, and starts the next.
+     * scores drifted past the drift threshold from its reference histogram, and starts the next.
      */
-    void closeWindow(long nextStart, Map<String, long[]> references, double driftThreshold) {
+    void closeWindow(long nextStart, Map<String, long[]> references) {
         SubtaskHealth.Closed closed = health.close(nextStart, references, driftThreshold);
         for (HealthPartial partial : closed.partials()) {
             out.side(ScoreBatch.HEALTH, partial);

@@ -17,11 +17,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The dispatcher alone, outside Flink: a real scorer thread and the real test model, a mailbox and
  * a clock of the test's own (the test thread is the task thread).
  */
+// A loop that never yields (a drain or trim that cannot progress) must fail, not hang: the
+// default timeout runs in the test's own thread and cannot stop such a loop.
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class BatchDispatcherTest {
     private static final String V1 = "textcnn-test@1";
     private static LoadedModel model;

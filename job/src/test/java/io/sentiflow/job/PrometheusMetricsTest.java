@@ -138,8 +138,7 @@ class PrometheusMetricsTest {
                             .anyMatch(
                                     k ->
                                             k.equals(OPERATOR + documented)
-                                                    || k.startsWith(OPERATOR + documented + "{")
-                                                    || k.startsWith(OPERATOR + documented + "_"));
+                                                    || k.startsWith(OPERATOR + documented + "{"));
                 }
                 for (String queried : dashboardMetrics()) {
                     assertThat(metrics.keySet())

@@ -20,23 +20,24 @@ class ScoredOutputTest {
     private static final String V1 = "textcnn-test@1";
     private static final String V2 = "textcnn-test@2";
 
-    /** Everything written, in order. */
+    /** Everything written, in order: each record with its output ("main" or the tag's id). */
     private static final class Collected implements OperatorOutput {
+        final List<Object[]> written = new ArrayList<>();
         final List<Sentiment> sentiments = new ArrayList<>();
-        final List<Object[]> side = new ArrayList<>();
 
         @Override
         public void sentiment(Sentiment sentiment) {
+            written.add(new Object[] {"main", sentiment});
             sentiments.add(sentiment);
         }
 
         @Override
         public <T> void side(OutputTag<T> tag, T value) {
-            side.add(new Object[] {tag.getId(), value});
+            written.add(new Object[] {tag.getId(), value});
         }
 
         <T> List<T> of(OutputTag<T> tag, Class<T> type) {
-            return side.stream()
+            return written.stream()
                     .filter(s -> s[0].equals(tag.getId()))
                     .map(s -> type.cast(s[1]))
                     .toList();
@@ -44,6 +45,11 @@ class ScoredOutputTest {
 
         List<String> sentimentIds() {
             return sentiments.stream().map(Sentiment::reviewId).toList();
+        }
+
+        /** The outputs written to, in order. */
+        List<Object> outputs() {
+            return written.stream().map(s -> s[0]).toList();
         }
     }
 
@@ -58,6 +64,7 @@ class ScoredOutputTest {
                         maxRecordBytes,
                         new DeadLetters(DeadLetter.DEFAULT_MAX_VALUE_BYTES),
                         new LabelJoin(labelFraction)),
+                0.2,
                 health,
                 0,
                 out,
@@ -100,6 +107,9 @@ class ScoredOutputTest {
                 2_000);
 
         assertThat(out.sentimentIds()).containsExactly("good", "bad");
+        assertThat(out.outputs())
+                .as("in the batch's order")
+                .containsExactly("main", "dead-letters", "dead-letters", "main");
         Sentiment good = out.sentiments.get(0);
         assertThat(good.label()).isEqualTo("positive");
         assertThat(good.modelVersion()).isEqualTo(V1);
@@ -139,6 +149,9 @@ class ScoredOutputTest {
         scored.write(result(reviews, new float[] {0.95f, 0.52f, 0.48f}, new String[3], null), 10);
 
         assertThat(out.sentimentIds()).containsExactly("sure", "unsure", "unsure-huge");
+        assertThat(out.outputs())
+                .as("a review's sample and prediction before its sentiment")
+                .containsExactly("main", "samples", "awaiting-label", "main", "main");
         List<ReviewSample> samples = out.of(ScoreBatch.SAMPLES, ReviewSample.class);
         assertThat(samples).extracting(ReviewSample::reviewId).containsExactly("unsure");
         assertThat(samples.get(0).reason()).isEqualTo("uncertain");
@@ -185,7 +198,7 @@ class ScoredOutputTest {
                         new String[1],
                         new Scorer.Shadow(V2, new float[] {0.8f}, 0, null)),
                 10);
-        scored.closeWindow(10_000, Map.of(), 0.2);
+        scored.closeWindow(10_000, Map.of());
         assertThat(out.of(ScoreBatch.HEALTH, HealthPartial.class))
                 .extracting(p -> p.modelVersion)
                 .containsExactlyInAnyOrder(V1, V2);
