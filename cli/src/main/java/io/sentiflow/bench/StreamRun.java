@@ -59,6 +59,9 @@ final class StreamRun {
      * @param cpuMillis CPU milliseconds the steady state cost, by what spent them ({@link
      *     CpuMeter})
      * @param steadyReviews reviews scored in the steady state
+     * @param meanBatchSize the mean batch the job formed, from its health records (0: not read)
+     * @param runsPerSecond for a median, every run's throughput in the order they ran; else empty
+     * @param p99ByQuarterMs for a live run, the p99 of each quarter by send order; else empty
      */
     record Result(
             int reviews,
@@ -70,41 +73,22 @@ final class StreamRun {
             List<Double> runsPerSecond,
             List<Long> p99ByQuarterMs) {
         Result withMeanBatchSize(double mean) {
-            return new Result(
-                    reviews,
-                    perSecond,
-                    latencies,
-                    cpuMillis,
-                    steadyReviews,
-                    mean,
-                    runsPerSecond,
-                    p99ByQuarterMs);
+            return with(mean, runsPerSecond, p99ByQuarterMs);
         }
 
         /** The same result, with the throughput of every run it is the median of, in order. */
         Result withRuns(List<Double> runs) {
-            return new Result(
-                    reviews,
-                    perSecond,
-                    latencies,
-                    cpuMillis,
-                    steadyReviews,
-                    meanBatchSize,
-                    List.copyOf(runs),
-                    p99ByQuarterMs);
+            return with(meanBatchSize, List.copyOf(runs), p99ByQuarterMs);
         }
 
         /** The same result, with the p99 of each quarter of a live run, in send order. */
         Result withQuarters(List<Long> p99) {
+            return with(meanBatchSize, runsPerSecond, List.copyOf(p99));
+        }
+
+        private Result with(double mean, List<Double> runs, List<Long> quarters) {
             return new Result(
-                    reviews,
-                    perSecond,
-                    latencies,
-                    cpuMillis,
-                    steadyReviews,
-                    meanBatchSize,
-                    runsPerSecond,
-                    List.copyOf(p99));
+                    reviews, perSecond, latencies, cpuMillis, steadyReviews, mean, runs, quarters);
         }
 
         /** The median's runs, reviews per second in the order they ran. */
