@@ -150,6 +150,13 @@ class PrometheusMetricsTest {
                 }
             } finally {
                 job.cancel().get(30, TimeUnit.SECONDS);
+                // Ended before the broker closes: a sink still closing against a stopped broker
+                // blocks for its max.block.ms (60 s) when the cluster shuts down.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
             }
         }
     }
