@@ -36,6 +36,46 @@ public final class PaddedBatch {
     }
 
     /**
+     * The most values (N×E×T) that libtorch 2.7 convolves along its native CPU path when a call
+     * holds one review ({@code ConvParams::use_mkldnn} in {@code Convolution.cpp}: a batch of one,
+     * a kernel not wider than 3 in both dimensions, at most 20,480 input values; any other call
+     * goes to oneDNN). That path asks for NNPACK on every call, and where NNPACK cannot start (CPUs
+     * whose caches its cpuinfo cannot read, as in many virtual machines, this project's development
+     * machine among them) every such call writes "Could not initialize NNPACK! Reason: Unsupported
+     * hardware." to the process's stderr once per convolution: at light load, where reviews are
+     * scored one by one, about a line per review, with no bound, in a TaskManager's {@code .out}
+     * file.
+     */
+    static final long NATIVE_CONVOLUTION_MAX_VALUES = 20_480;
+
+    /**
+     * As {@link #forInference}, for a model on the CPU with {@code embeddingSize}-wide embeddings:
+     * a lone review whose call would take libtorch's native convolution ({@link
+     * #NATIVE_CONVOLUTION_MAX_VALUES}) gets either the first length past it or an empty second row
+     * (scored, then dropped by the caller), whichever convolves fewer positions. Either costs that
+     * call more than the native path did (measured on the demo model, lone IMDB reviews of up to
+     * 160 tokens, one thread: ~0.9 ms per call native, ~1.0–1.1 ms padded past the limit, ~1.2 ms
+     * with a second row); only lone reviews pay it, at loads where calls of one are the rule.
+     */
+    public static NDArray forCpuInference(
+            NDManager manager,
+            List<int[]> sequences,
+            int minLength,
+            int maxLength,
+            int embeddingSize) {
+        int length = step(paddedLength(sequences, minLength), maxLength);
+        if (sequences.size() != 1
+                || (long) embeddingSize * length > NATIVE_CONVOLUTION_MAX_VALUES) {
+            return padded(manager, sequences, length);
+        }
+        int pastNative = (int) (NATIVE_CONVOLUTION_MAX_VALUES / embeddingSize + 1);
+        if (pastNative <= 2 * length) {
+            return padded(manager, sequences, pastNative);
+        }
+        return padded(manager, List.of(sequences.get(0), new int[0]), length);
+    }
+
+    /**
      * {@code length} rounded up to a multiple of an eighth of the largest power of two below it,
      * and of at least {@link #SMALLEST_STEP} (16, 32, …, 256, 288, 320, …, 512, 576, …): at most 8
      * lengths per doubling, adding fewer than 16 tokens of padding up to 128 and at most an eighth

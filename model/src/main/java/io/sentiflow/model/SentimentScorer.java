@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -158,19 +159,32 @@ public final class SentimentScorer implements AutoCloseable {
         }
         try (NDManager manager = model.getNDManager().newSubManager()) {
             NDArray ids = inputIds(manager, batch);
-            int[] lengths = new int[batch.size()];
-            for (int i = 0; i < lengths.length; i++) {
+            // Rows past the batch's (a lone review's empty companion on the CPU) have no tokens.
+            int[] lengths = new int[Math.toIntExact(ids.getShape().get(0))];
+            for (int i = 0; i < batch.size(); i++) {
                 lengths[i] = batch.get(i).length;
             }
             float[] logits = network.infer(parameters, ids, lengths).toFloatArray();
-            return scores(logits);
+            return scores(Arrays.copyOf(logits, batch.size()));
         } catch (RuntimeException e) {
             throw new TranslateException("scoring a batch of " + batch.size() + " failed", e);
         }
     }
 
-    /** The N×T ids the engine gets for {@code batch}: T stepped ({@link PaddedBatch#step}). */
+    /**
+     * The N×T ids the engine gets for {@code batch}: T stepped ({@link PaddedBatch#step}); on the
+     * CPU, a lone review shaped to keep off libtorch's native convolution ({@link
+     * PaddedBatch#forCpuInference}), so N may be one more than the batch.
+     */
     NDArray inputIds(NDManager manager, List<int[]> batch) {
+        if (device().getDeviceType().equals(Device.Type.CPU)) {
+            return PaddedBatch.forCpuInference(
+                    manager,
+                    batch,
+                    minLength,
+                    config.maxLength(),
+                    config.network().embeddingSize());
+        }
         return PaddedBatch.forInference(manager, batch, minLength, config.maxLength());
     }
 

@@ -36,6 +36,36 @@ class PaddedBatchTest {
         assertThat(PaddedBatch.step(300, 256)).as("already longer: kept").isEqualTo(300);
     }
 
+    /**
+     * On the CPU a lone review whose call would take libtorch's native convolution (N×E×T at most
+     * 20,480) is shaped past it: the first length beyond, or an empty second row when that is
+     * cheaper; other calls keep their steps.
+     */
+    @Test
+    void aLoneReviewOnTheCpuIsShapedPastTheNativeConvolution() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // The demo model's 128-wide embeddings: 161 tokens are the first past 20,480 values.
+            assertThat(cpuShape(manager, 128, new int[17])).containsExactly(2, 32);
+            assertThat(cpuShape(manager, 128, new int[70])).containsExactly(2, 80);
+            assertThat(cpuShape(manager, 128, new int[81])).containsExactly(1, 161);
+            assertThat(cpuShape(manager, 128, new int[150])).containsExactly(1, 161);
+            assertThat(cpuShape(manager, 128, new int[170])).containsExactly(1, 176);
+            assertThat(cpuShape(manager, 128, new int[17], new int[5])).containsExactly(2, 32);
+            // The near-free model's 8: an empty row, never 2,561 tokens.
+            assertThat(cpuShape(manager, 8, new int[60])).containsExactly(2, 64);
+            NDArray paired =
+                    PaddedBatch.forCpuInference(manager, List.of(new int[] {4, 5}), 5, 256, 128);
+            assertThat(paired.toLongArray()).containsOnly(4, 5, Vocabulary.PAD);
+            assertThat(paired.get(1).toLongArray()).containsOnly(Vocabulary.PAD);
+        }
+    }
+
+    private static long[] cpuShape(NDManager manager, int embeddingSize, int[]... reviews) {
+        return PaddedBatch.forCpuInference(manager, List.of(reviews), 5, 256, embeddingSize)
+                .getShape()
+                .getShape();
+    }
+
     @Test
     void anInferenceBatchIsPaddedToItsStepAndKeepsEveryId() {
         try (NDManager manager = NDManager.newBaseManager()) {

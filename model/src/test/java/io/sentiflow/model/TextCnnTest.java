@@ -186,6 +186,49 @@ class TextCnnTest {
         }
     }
 
+    /**
+     * A lone review shaped for the CPU ({@link PaddedBatch#forCpuInference}) keeps the logit it has
+     * in a batch of its own, whether given an empty second row (this small model's 16-wide
+     * embeddings) or padded past libtorch's native convolution (an embedding size passed so that
+     * its step's input holds exactly the most values that path takes: one token more).
+     */
+    @Test
+    void aLoneReviewShapedOffTheNativeConvolutionKeepsItsLogit() {
+        Random random = new Random(8);
+        for (int length : new int[] {0, 1, 7, 17, 60, 100, 150}) {
+            List<int[]> lone = randomReviews(random, new int[] {length});
+            int step = PaddedBatch.step(Math.max(length, CONFIG.maxKernelSize()), 400);
+            int atTheLimit = (int) (PaddedBatch.NATIVE_CONVOLUTION_MAX_VALUES / step);
+            try (NDManager manager = model.getNDManager().newSubManager()) {
+                TextCnn network = (TextCnn) model.getBlock();
+                ParameterStore store = new ParameterStore(manager, false);
+                int[] lengths = {length};
+                float expected =
+                        network.infer(
+                                        store,
+                                        PaddedBatch.of(manager, lone, CONFIG.maxKernelSize()),
+                                        lengths)
+                                .toFloatArray()[0];
+                NDArray pastNative =
+                        PaddedBatch.forCpuInference(
+                                manager, lone, CONFIG.maxKernelSize(), 400, atTheLimit);
+                NDArray paired =
+                        PaddedBatch.forCpuInference(
+                                manager, lone, CONFIG.maxKernelSize(), 400, CONFIG.embeddingSize());
+                assertThat(pastNative.getShape().getShape())
+                        .as("%d tokens", length)
+                        .containsExactly(1, step + 1);
+                assertThat(paired.getShape().getShape())
+                        .as("%d tokens", length)
+                        .containsExactly(2, step);
+                float alone = network.infer(store, pastNative, lengths).toFloatArray()[0];
+                float[] pair = network.infer(store, paired, new int[] {length, 0}).toFloatArray();
+                assertThat(alone).as("%d tokens", length).isCloseTo(expected, within(1e-5f));
+                assertThat(pair[0]).as("%d tokens", length).isCloseTo(expected, within(1e-5f));
+            }
+        }
+    }
+
     @Test
     void shouldPadEachBatchOnlyToItsLongestReview() {
         try (NDManager manager = model.getNDManager().newSubManager()) {

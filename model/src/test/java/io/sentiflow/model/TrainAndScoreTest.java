@@ -209,22 +209,80 @@ class TrainAndScoreTest {
         }
     }
 
-    /** Through {@code inputIds}, the one place {@code score} builds its input. */
+    /**
+     * Through {@code inputIds}, the one place {@code score} builds its input. On the CPU a lone
+     * review of this model (32-wide embeddings: libtorch's native convolution up to 640 tokens)
+     * gets an empty second row.
+     */
     @Test
     void eachCallIsPaddedToAStepSoCallsShareTheirShapes() throws Exception {
         try (SentimentScorer scorer = SentimentScorer.load(modelDirectory, Device.cpu());
                 ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
             assertThat(scorer.inputIds(manager, List.of(new int[17])).getShape().getShape())
-                    .containsExactly(1, 32);
+                    .containsExactly(2, 32);
             assertThat(
                             scorer.inputIds(manager, List.of(new int[3], new int[150]))
                                     .getShape()
                                     .getShape())
                     .containsExactly(2, 160);
             // The model's maximum length (200) is a step of its own, not padded past.
+            assertThat(
+                            scorer.inputIds(manager, List.of(new int[195], new int[1]))
+                                    .getShape()
+                                    .getShape())
+                    .containsExactly(2, 200);
             assertThat(scorer.inputIds(manager, List.of(new int[195])).getShape().getShape())
-                    .containsExactly(1, 200);
+                    .containsExactly(2, 200);
         }
+    }
+
+    /**
+     * Reviews scored one by one on the CPU (light load) write nothing to the process's stderr. Run
+     * in a child JVM, whose stderr libtorch's own log reaches. The control, a convolution of one
+     * review along libtorch's native path, must write its NNPACK warning first: where NNPACK starts
+     * (a CPU whose caches it can read), there is nothing to check and the test is skipped.
+     */
+    @Test
+    void loneReviewsOnTheCpuLeaveStderrQuiet() throws Exception {
+        List<String> texts = new java.util.ArrayList<>();
+        try (SentimentScorer scorer = SentimentScorer.load(modelDirectory, Device.cpu())) {
+            for (LabeledText review : SharedData.imdb().sample("test", 400, 5)) {
+                int tokens = scorer.encoder().encode(review.text()).length;
+                if (tokens < 150 && texts.size() < 40) {
+                    texts.add(review.text().replace('\n', ' ').replace('\r', ' '));
+                }
+            }
+        }
+        assertThat(texts).hasSize(40);
+        Path input = workspace.resolve("lone-reviews.txt");
+        Files.write(input, texts, StandardCharsets.UTF_8);
+        Process child =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-Xmx256m",
+                                "-XX:+UseSerialGC",
+                                "-Dai.djl.offline=true",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                LoneReviewStderr.class.getName(),
+                                modelDirectory.toString(),
+                                input.toString())
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+        String stderr = new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(child.exitValue()).as(stderr).isZero();
+        int controlAt = stderr.indexOf(LoneReviewStderr.NATIVE);
+        int scoredAt = stderr.indexOf(LoneReviewStderr.SCORED);
+        int endAt = stderr.indexOf(LoneReviewStderr.END);
+        assertThat(controlAt).as(stderr).isNotNegative().isLessThan(scoredAt);
+        assertThat(endAt).as(stderr).isGreaterThan(scoredAt);
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                stderr.substring(controlAt, scoredAt).contains("NNPACK"),
+                "NNPACK starts on this CPU: libtorch's native convolution writes no warning here");
+        assertThat(stderr.substring(scoredAt, endAt))
+                .as("what libtorch wrote while 40 lone reviews were scored")
+                .doesNotContain("NNPACK");
     }
 
     @Test
