@@ -371,10 +371,28 @@ public final class Json {
             return node;
         } catch (JsonProcessingException e) {
             throw new ContractViolation(
-                    DeadLetter.Reason.INVALID_JSON, e.getOriginalMessage() + locationOf(e));
+                    DeadLetter.Reason.INVALID_JSON,
+                    unquoted(e.getOriginalMessage()) + locationOf(e));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The parser's message up to its first quoted part: Jackson quotes what it could not read
+     * ("Unrecognized token 'Terrible': was expecting …", for a review whose text lost its quotes),
+     * and a dead letter's message never holds a review's text. What is left names the error; the
+     * location follows it.
+     */
+    static String unquoted(String message) {
+        int cut = message.length();
+        for (char quote : new char[] {'\'', '"', '`'}) {
+            int at = message.indexOf(quote);
+            if (at >= 0) {
+                cut = Math.min(cut, at);
+            }
+        }
+        return message.substring(0, cut).replaceAll("[\\s:(\\[]+$", "");
     }
 
     private static String locationOf(JsonProcessingException e) {

@@ -124,6 +124,35 @@ class ContractsTest {
                 .isEqualTo(DeadLetter.Reason.INVALID_UTF8);
     }
 
+    /**
+     * A record the parser cannot read gets a message that names the error and where it is, never
+     * what it read: an unquoted text is the review's own words.
+     */
+    @Test
+    void anUnreadableReviewsMessageShouldNotQuoteItsText() {
+        for (String json :
+                new String[] {
+                    "{\"id\": \"a\", \"text\": Terrible acting, dull plot}",
+                    "{\"id\": \"a\", \"text\": \"x\", Terrible: 1}",
+                    "{\"id\": \"a\", \"text\": 'Terrible acting'}",
+                    "{\"id\": \"a\", \"text\": \"Terrible\\q acting\"}",
+                    "{\"id\": \"a\", \"text\": \"Terrible",
+                    "Terrible acting"
+                }) {
+            assertThatThrownBy(() -> Json.review(json.getBytes(StandardCharsets.UTF_8)))
+                    .as(json)
+                    .isInstanceOfSatisfying(
+                            ContractViolation.class,
+                            e -> {
+                                assertThat(e.reason()).isEqualTo(DeadLetter.Reason.INVALID_JSON);
+                                assertThat(e.getMessage())
+                                        .doesNotContainIgnoringCase("terrible")
+                                        .contains(" at line 1, column ")
+                                        .matches("[A-Z][^'\"`]+");
+                            });
+        }
+    }
+
     /** Every criterion of an automatic canary analysis, the defaults. */
     private static final String ANALYSIS =
             "{\"minReviews\":500,\"windows\":3,\"maxFailedWindows\":3,\"maxErrorRateIncrease\":0.01,"
