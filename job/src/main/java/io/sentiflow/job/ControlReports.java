@@ -27,6 +27,7 @@ final class ControlReports {
     private final Supplier<RoutingTable> table;
     private final Counter applied;
     private final Counter refused;
+    private final ThrottledLog refusedLog = new ThrottledLog(60_000);
 
     ControlReports(
             int subtask,
@@ -44,17 +45,26 @@ final class ControlReports {
         this.refused = metrics.counter("controlCommandsRefused");
     }
 
-    /** A command refused: counted on every subtask, reported once. */
+    /**
+     * A command refused: counted on every subtask, reported once. Each refusal is dead-lettered;
+     * the log holds at most one line a minute, with how many were left out (a flood of forged
+     * commands writes a bounded log).
+     */
     void refused(
             KafkaRecord source, ModelControl control, DeadLetter.Reason reason, String message) {
         refused.inc();
         if (subtask == 0) {
-            // Once per job, not per subtask, and nothing from outside verbatim (no forged lines).
-            LOG.warn(
-                    "refused control command {}: {} {}",
-                    control == null ? "(unreadable)" : Sanitized.id(control.commandId()),
-                    reason,
-                    Sanitized.text(message, DeadLetter.MAX_MESSAGE_CHARS));
+            long leftOut = refusedLog.occurred(System.currentTimeMillis());
+            if (leftOut >= 0) {
+                // Once per job, not per subtask, and nothing from outside verbatim (no forged
+                // lines).
+                LOG.warn(
+                        "refused control command {}: {} {}{}",
+                        control == null ? "(unreadable)" : Sanitized.id(control.commandId()),
+                        reason,
+                        Sanitized.text(message, DeadLetter.MAX_MESSAGE_CHARS),
+                        ThrottledLog.andMore(leftOut));
+            }
             out.side(DeadLetters.TAG, deadLetters.letter(source, reason, message));
             event(
                     ModelEvent.Type.REFUSED,
@@ -62,6 +72,28 @@ final class ControlReports {
                     control,
                     reason + ": " + message);
         }
+    }
+
+    /**
+     * A command refused because its version did not load on this subtask. A load is each subtask's
+     * own (its device, its copy of the files), so another subtask may have loaded it and applied
+     * the command: every subtask it failed on reports it (a REFUSED event naming the subtask and
+     * its device, and a log line), and subtask 0 dead-letters it as any refusal.
+     */
+    void notLoaded(
+            KafkaRecord source, ModelControl control, DeadLetter.Reason reason, String message) {
+        if (subtask == 0) {
+            refused(source, control, reason, message);
+            return;
+        }
+        refused.inc();
+        LOG.warn(
+                "subtask {} refused control command {}: its version did not load here: {} {}",
+                subtask,
+                Sanitized.id(control.commandId()),
+                reason,
+                Sanitized.text(message, DeadLetter.MAX_MESSAGE_CHARS));
+        event(ModelEvent.Type.REFUSED, control.modelVersion(), control, reason + ": " + message);
     }
 
     /** A model event; a routing change is counted on every subtask and reported once. */

@@ -49,6 +49,13 @@ final class Router implements AutoCloseable {
         void refused(
                 KafkaRecord source, ModelControl control, DeadLetter.Reason reason, String message);
 
+        /**
+         * A command was refused because its version did not load on this subtask; other subtasks
+         * may have loaded it.
+         */
+        void notLoaded(
+                KafkaRecord source, ModelControl control, DeadLetter.Reason reason, String message);
+
         /** Something happened to a version: loaded, unloaded, refused, routing changed. */
         void event(ModelEvent.Type type, String version, ModelControl control, String message);
 
@@ -426,11 +433,17 @@ final class Router implements AutoCloseable {
                     failure instanceof CompletionException && failure.getCause() != null
                             ? failure.getCause()
                             : failure;
-            DeadLetter.Reason reason =
-                    cause instanceof RegistryException registry
-                            ? reasonFor(registry)
-                            : DeadLetter.Reason.MODEL_REFUSED;
-            refuse(head.source(), head.control(), reason, String.valueOf(cause.getMessage()));
+            String message = String.valueOf(cause.getMessage());
+            if (cause instanceof RegistryException registry) {
+                // The registry's verdict (unknown, retired, tampered, unsigned) is every
+                // subtask's.
+                refuse(head.source(), head.control(), reasonFor(registry), message);
+            } else {
+                // The load itself failed (device memory, a copy unreadable here): this subtask's.
+                listener.notLoaded(
+                        head.source(), head.control(), DeadLetter.Reason.MODEL_REFUSED, message);
+                progress(head.control());
+            }
         }
         startNextCommand();
     }

@@ -326,6 +326,12 @@ public final class ScoreBatch extends AbstractStreamOperator<Sentiment>
     }
 
     @Override
+    public void notLoaded(
+            KafkaRecord source, ModelControl control, DeadLetter.Reason reason, String message) {
+        reports.notLoaded(source, control, reason, message);
+    }
+
+    @Override
     public void event(ModelEvent.Type type, String version, ModelControl control, String message) {
         reports.event(type, version, control, message);
     }

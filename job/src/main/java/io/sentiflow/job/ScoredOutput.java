@@ -35,6 +35,7 @@ final class ScoredOutput {
     private final Counter scoringErrors;
     private final Counter samplesTooLarge;
     private final Histogram latencyMillis;
+    private final ThrottledLog shadowFailures = new ThrottledLog(60_000);
 
     ScoredOutput(
             ScoringSettings.Results settings,
@@ -114,7 +115,16 @@ final class ScoredOutput {
     private void compareShadow(Batcher.Batch batch, Scorer.Result result) {
         Scorer.Shadow shadow = result.shadow();
         if (shadow.scores() == null) {
-            LOG.warn("the shadow {} failed on a batch", shadow.version());
+            // At light load a batch is one review: at most one line a minute, not one per review.
+            long leftOut = shadowFailures.occurred(System.currentTimeMillis());
+            if (leftOut >= 0) {
+                LOG.warn(
+                        "the shadow {} failed on a batch of {}: {}{}",
+                        shadow.version(),
+                        batch.reviews().size(),
+                        Sanitized.text(String.valueOf(shadow.error()), 500),
+                        ThrottledLog.andMore(leftOut));
+            }
             return;
         }
         int compared = 0;

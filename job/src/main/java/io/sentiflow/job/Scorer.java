@@ -35,8 +35,14 @@ final class Scorer implements AutoCloseable {
      * The shadow's scores of the same batch; null scores when it failed.
      *
      * @param version the shadow version
+     * @param error why it failed (the deepest cause's class and message), or null
      */
-    record Shadow(String version, float[] scores, long inferenceNanos, Long deviceMemoryBytes) {}
+    record Shadow(
+            String version,
+            float[] scores,
+            long inferenceNanos,
+            Long deviceMemoryBytes,
+            String error) {}
 
     private final ExecutorService thread;
     private final MailboxExecutor mailbox;
@@ -133,9 +139,15 @@ final class Scorer implements AutoCloseable {
                     shadow.version(),
                     scores,
                     System.nanoTime() - start,
-                    shadow.deviceMemoryBytes());
+                    shadow.deviceMemoryBytes(),
+                    null);
         } catch (Exception e) {
-            return new Shadow(shadow.version(), null, System.nanoTime() - start, null);
+            Throwable cause = e;
+            while (cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
+            return new Shadow(
+                    shadow.version(), null, System.nanoTime() - start, null, cause.toString());
         }
     }
 

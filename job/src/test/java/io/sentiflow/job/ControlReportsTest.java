@@ -87,6 +87,38 @@ class ControlReportsTest {
     }
 
     @Test
+    void everyRefusalShouldBeDeadLetteredThoughTheLogIsThrottled() {
+        ControlReports reports = reports(0);
+        for (int i = 0; i < 500; i++) {
+            reports.refused(record(), null, DeadLetter.Reason.INVALID_JSON, "unreadable");
+        }
+        assertThat(written).filteredOn(DeadLetter.class::isInstance).hasSize(500);
+        assertThat(counters.get("controlCommandsRefused").getCount()).isEqualTo(500);
+    }
+
+    /** A load is each subtask's own: whichever subtask it failed on reports it. */
+    @Test
+    void aVersionThatDidNotLoadShouldBeReportedByTheSubtaskItFailedOn() {
+        ControlReports other = reports(1);
+        other.notLoaded(record(), deploy("c-3"), DeadLetter.Reason.MODEL_REFUSED, "out of memory");
+        assertThat(written).singleElement().isInstanceOf(ModelEvent.class);
+        ModelEvent event = (ModelEvent) written.get(0);
+        assertThat(event.type).isEqualTo(ModelEvent.Type.REFUSED);
+        assertThat(event.subtask).isEqualTo(1);
+        assertThat(event.modelVersion).isEqualTo(V2);
+        assertThat(event.message).isEqualTo("MODEL_REFUSED: out of memory");
+        assertThat(counters.get("controlCommandsRefused").getCount()).isEqualTo(1);
+
+        written.clear();
+        reports(0)
+                .notLoaded(
+                        record(), deploy("c-3"), DeadLetter.Reason.MODEL_REFUSED, "out of memory");
+        assertThat(written).hasSize(2);
+        assertThat(written.get(0)).isInstanceOf(DeadLetter.class);
+        assertThat(((ModelEvent) written.get(1)).subtask).isZero();
+    }
+
+    @Test
     void otherSubtasksShouldCountButNotRepeatWhatTheJobReportsOnce() {
         ControlReports reports = reports(1);
         reports.refused(record(), null, DeadLetter.Reason.INVALID_JSON, "unreadable");

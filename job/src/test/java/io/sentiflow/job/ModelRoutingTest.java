@@ -99,10 +99,12 @@ class ModelRoutingTest {
 
     private static List<ModelEvent> events(
             TwoInputStreamOperatorTestHarness<ParsedReview, KafkaRecord, Sentiment> harness) {
-        return StreamSupport.stream(
-                        harness.getSideOutput(ScoreBatch.MODEL_EVENTS).spliterator(), false)
-                .map(StreamRecord::getValue)
-                .toList();
+        var events = harness.getSideOutput(ScoreBatch.MODEL_EVENTS);
+        return events == null
+                ? List.of()
+                : StreamSupport.stream(events.spliterator(), false)
+                        .map(StreamRecord::getValue)
+                        .toList();
     }
 
     private static void send(
@@ -319,6 +321,68 @@ class ModelRoutingTest {
             assertThat(versions).hasSize(6).containsEntry("mid-batch", V2);
             assertThat(versionsWithPrefix(harness, "after-"))
                     .allSatisfy((id, v) -> assertThat(v).isEqualTo(V1));
+        }
+    }
+
+    /**
+     * A version the registry accepts but a subtask cannot load (its weights hold +∞; on a GPU, say,
+     * its device out of memory) is each subtask's own failure: subtask 1 reports it with a REFUSED
+     * event naming itself, as subtask 0 does, and only subtask 0 dead-letters the command. A
+     * registry verdict (an unknown version) is every subtask's, reported by subtask 0 alone.
+     */
+    @Test
+    void aVersionThatDoesNotLoadOnASubtaskShouldBeReportedByThatSubtask(@TempDir Path other)
+            throws Exception {
+        ModelRegistry own = new ModelRegistry(other.resolve("registry"));
+        own.publish(TestModel.directory());
+        own.publish(TestModel.withInfiniteWeight(TestModel.version2(), other.resolve("v2")));
+        ModelCatalog ownCatalog = new ModelCatalog(null, V1, own.root().toString());
+        for (int subtask : new int[] {0, 1}) {
+            try (var harness =
+                    new TwoInputStreamOperatorTestHarness<>(
+                            new ScoreBatch(ownCatalog, ScoringSettings.of("cpu", 8, 0)),
+                            2,
+                            2,
+                            subtask)) {
+                harness.setProcessingTime(0);
+                harness.open();
+                harness.processElement2(command(ModelControl.Action.DEPLOY, V2, null));
+                settle(harness);
+                harness.processElement2(
+                        command(ModelControl.Action.DEPLOY, "textcnn-test@9", null));
+                settle(harness);
+                send(harness, "after-" + subtask + "-", 4);
+
+                assertThat(versionsById(harness))
+                        .allSatisfy((id, v) -> assertThat(v).isEqualTo(V1));
+                List<ModelEvent> refusals =
+                        events(harness).stream()
+                                .filter(e -> e.type == ModelEvent.Type.REFUSED)
+                                .toList();
+                assertThat(refusals)
+                        .as("subtask %d", subtask)
+                        .filteredOn(e -> V2.equals(e.modelVersion))
+                        .singleElement()
+                        .satisfies(
+                                e -> {
+                                    assertThat(e.subtask).isEqualTo(subtask);
+                                    assertThat(e.message)
+                                            .contains("MODEL_REFUSED", "NaN or infinite");
+                                });
+                assertThat(refusals)
+                        .as("an unknown version, subtask %d", subtask)
+                        .filteredOn(e -> "textcnn-test@9".equals(e.modelVersion))
+                        .hasSize(subtask == 0 ? 1 : 0);
+                assertThat(deadLetters(harness))
+                        .as("subtask %d", subtask)
+                        .extracting(DeadLetter::reason)
+                        .containsExactlyElementsOf(
+                                subtask == 0
+                                        ? List.of(
+                                                DeadLetter.Reason.MODEL_REFUSED,
+                                                DeadLetter.Reason.UNKNOWN_MODEL_VERSION)
+                                        : List.of());
+            }
         }
     }
 

@@ -170,7 +170,7 @@ class ScoredOutputTest {
                         review("a", "x", new int[] {5}, 0),
                         review("b", "y", new int[] {5}, 0),
                         review("c", "z", new int[] {5}, 0));
-        Scorer.Shadow shadow = new Scorer.Shadow(V2, new float[] {0.8f, 0.7f, 0.4f}, 0, null);
+        Scorer.Shadow shadow = new Scorer.Shadow(V2, new float[] {0.8f, 0.7f, 0.4f}, 0, null, null);
         scored.write(
                 result(
                         reviews,
@@ -189,6 +189,31 @@ class ScoredOutputTest {
     }
 
     @Test
+    void aShadowThatFailsOnEveryBatchShouldChangeNothingThatIsSent() {
+        ScoredOutput scored = output(0, 1 << 20, 0);
+        for (int i = 0; i < 200; i++) {
+            scored.write(
+                    result(
+                            List.of(review("r" + i, "x", new int[] {5}, 0)),
+                            new float[] {0.9f},
+                            new String[1],
+                            new Scorer.Shadow(
+                                    V2, null, 0, null, "java.lang.OutOfMemoryError: device")),
+                    10);
+        }
+        assertThat(out.sentimentIds()).hasSize(200);
+        List<HealthPartial> partials = health.close(10_000, Map.of(), 0.2).partials();
+        assertThat(partials)
+                .as("only the version sent; the shadow compared nothing")
+                .singleElement()
+                .satisfies(
+                        p -> {
+                            assertThat(p.modelVersion).isEqualTo(V1);
+                            assertThat(p.scored).isEqualTo(200);
+                        });
+    }
+
+    @Test
     void closingTheWindowShouldSendOnePartialPerVersion() {
         ScoredOutput scored = output(0, 1 << 20, 0);
         scored.write(
@@ -196,7 +221,7 @@ class ScoredOutputTest {
                         List.of(review("a", "x", new int[] {5}, 0)),
                         new float[] {0.9f},
                         new String[1],
-                        new Scorer.Shadow(V2, new float[] {0.8f}, 0, null)),
+                        new Scorer.Shadow(V2, new float[] {0.8f}, 0, null, null)),
                 10);
         scored.closeWindow(10_000, Map.of());
         assertThat(out.of(ScoreBatch.HEALTH, HealthPartial.class))

@@ -86,6 +86,54 @@ public final class TestModel {
         return second;
     }
 
+    /**
+     * A copy of {@code model} in {@code into} whose weights hold one +∞, with a manifest that
+     * matches its files: it passes every registry check and fails only when loaded (what a run that
+     * diverged unnoticed would publish).
+     */
+    public static Path withInfiniteWeight(Path model, Path into) throws Exception {
+        java.nio.file.Files.createDirectories(into);
+        try (var files = java.nio.file.Files.list(model)) {
+            for (Path file : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+                java.nio.file.Files.copy(file, into.resolve(file.getFileName()));
+            }
+        }
+        io.sentiflow.model.ModelConfig config = io.sentiflow.model.ModelConfig.read(into);
+        try (ai.djl.Model loaded =
+                ai.djl.Model.newInstance(io.sentiflow.model.ModelFiles.WEIGHTS_NAME)) {
+            loaded.setBlock(new io.sentiflow.model.TextCnn(config.network()));
+            loaded.getBlock()
+                    .initialize(
+                            loaded.getNDManager(),
+                            ai.djl.ndarray.types.DataType.FLOAT32,
+                            new ai.djl.ndarray.types.Shape(1, config.network().maxKernelSize()));
+            loaded.load(
+                    into,
+                    io.sentiflow.model.ModelFiles.WEIGHTS_NAME,
+                    java.util.Map.of("epoch", io.sentiflow.model.ModelFiles.WEIGHTS_EPOCH));
+            loaded.getBlock().getParameters().stream()
+                    .filter(p -> p.getKey().endsWith("embedding_embedding"))
+                    .findFirst()
+                    .orElseThrow()
+                    .getValue()
+                    .getArray()
+                    .set(new ai.djl.ndarray.index.NDIndex("7, 3"), Float.POSITIVE_INFINITY);
+            java.nio.file.Files.delete(io.sentiflow.model.ModelFiles.weights(into));
+            loaded.setProperty("Epoch", "0");
+            loaded.save(into, io.sentiflow.model.ModelFiles.WEIGHTS_NAME);
+        }
+        io.sentiflow.model.ModelManifest old = io.sentiflow.model.ModelManifest.read(into);
+        io.sentiflow.model.ModelManifest.write(
+                into,
+                config,
+                old.createdAt(),
+                old.trainingData(),
+                old.validation(),
+                old.test(),
+                old.referenceOovRate());
+        return into;
+    }
+
     /** A third, tiny version ({@code textcnn-test@3}). */
     public static synchronized Path version3() {
         if (third == null) {
