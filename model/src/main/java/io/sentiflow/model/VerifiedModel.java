@@ -33,6 +33,12 @@ public final class VerifiedModel {
     /** The largest file a model may have: it is held in memory while it loads. */
     public static final int MAX_FILE_BYTES = 1 << 30;
 
+    /** The most files a manifest may list (a model has three, and a few more at most). */
+    public static final int MAX_FILES = 64;
+
+    /** The most bytes a model's listed files may hold in all: every one is held while it loads. */
+    public static final long MAX_TOTAL_BYTES = 2L << 30;
+
     /** The largest manifest.json read (one is a few kilobytes). */
     public static final int MAX_MANIFEST_BYTES = 1 << 24;
 
@@ -115,9 +121,20 @@ public final class VerifiedModel {
             }
         }
         refuseUnlistedEntries(directory, manifest);
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        for (Map.Entry<String, String> entry : manifest.files().entrySet()) {
-            String name = entry.getKey();
+        if (manifest.files().size() > MAX_FILES) {
+            throw new IOException(
+                    directory
+                            + "/"
+                            + ModelManifest.FILE
+                            + " lists "
+                            + manifest.files().size()
+                            + " files, more than the "
+                            + MAX_FILES
+                            + " a model may have");
+        }
+        // Every name and size first: nothing is read when the files could not all be held.
+        long total = 0;
+        for (String name : manifest.files().keySet()) {
             if (name.isEmpty()
                     || name.contains("/")
                     || name.contains("\\")
@@ -138,6 +155,26 @@ public final class VerifiedModel {
                                 + name
                                 + ", which its manifest lists");
             }
+            total +=
+                    Files.readAttributes(
+                                    directory.resolve(name),
+                                    java.nio.file.attribute.BasicFileAttributes.class,
+                                    LinkOption.NOFOLLOW_LINKS)
+                            .size();
+        }
+        if (total > MAX_TOTAL_BYTES) {
+            throw new IOException(
+                    "model "
+                            + directory
+                            + ": its files hold "
+                            + total
+                            + " bytes, more than the "
+                            + MAX_TOTAL_BYTES
+                            + " a model may have in all");
+        }
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (Map.Entry<String, String> entry : manifest.files().entrySet()) {
+            String name = entry.getKey();
             byte[] bytes = readNoFollow(directory, name, MAX_FILE_BYTES);
             String actual = sha256(bytes);
             if (!actual.equals(entry.getValue())) {

@@ -98,6 +98,45 @@ class VerifiedModelTest {
                 .hasMessageContaining("checksum mismatch for " + ModelFiles.WEIGHTS_FILE);
     }
 
+    /** A manifest listing {@code extra} more files, each {@code bytes} long (sparse). */
+    private Path listingMore(int extra, long bytes) throws IOException {
+        Path model = copy();
+        Path manifest = model.resolve(ModelManifest.FILE);
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var tree =
+                (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(manifest.toFile());
+        var files = (com.fasterxml.jackson.databind.node.ObjectNode) tree.get("files");
+        for (int i = 0; i < extra; i++) {
+            String name = "extra-" + i + ".bin";
+            try (var file = new java.io.RandomAccessFile(model.resolve(name).toFile(), "rw")) {
+                file.setLength(bytes);
+            }
+            files.put(name, "0".repeat(64));
+        }
+        mapper.writeValue(manifest.toFile(), tree);
+        return model;
+    }
+
+    @Test
+    void aManifestListingMoreFilesOrBytesThanAModelHasShouldBeRefusedUnread() throws Exception {
+        int listed = VerifiedModel.read(listingMore(0, 0)).manifest().files().size();
+        assertThatThrownBy(
+                        () ->
+                                VerifiedModel.read(
+                                        listingMore(VerifiedModel.MAX_FILES - listed + 1, 1)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("lists 65 files, more than the 64");
+        // Three sparse files of 900 MiB, each under the 1 GiB a file may have: refused before
+        // any is read (their checksums, all zeros, are never compared).
+        assertThatThrownBy(() -> VerifiedModel.read(listingMore(3, 900L << 20)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("more than the " + VerifiedModel.MAX_TOTAL_BYTES);
+        // Under both bounds, the extra file is read and its checksum checked.
+        assertThatThrownBy(() -> VerifiedModel.read(listingMore(1, 10)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("checksum mismatch for extra-0.bin");
+    }
+
     @Test
     void aManifestNamingAFileOutsideItsDirectoryShouldBeRefused() throws Exception {
         Path model = copy();
