@@ -306,26 +306,34 @@ public final class ConsoleServer implements AutoCloseable {
                 send(exchange, 400, Map.of("error", "the review text is empty"));
                 return;
             }
-            int bytes = text.textValue().getBytes(StandardCharsets.UTF_8).length;
-            if (bytes > settings.maxTextBytes()) {
+            // The record the job will read, as it measures it (review.max-bytes): the text's
+            // escapes and the other fields count, so text just under the limit can still be over.
+            String id = "console-" + UUID.randomUUID();
+            byte[] record =
+                    Json.toBytes(
+                            new Review(
+                                    id,
+                                    text.textValue(),
+                                    null,
+                                    "console",
+                                    System.currentTimeMillis()));
+            if (record.length > settings.maxTextBytes()) {
                 send(
                         exchange,
                         413,
                         Map.of(
                                 "error",
-                                "the review text has "
-                                        + bytes
-                                        + " bytes; at most "
-                                        + settings.maxTextBytes()
-                                        + " are accepted"));
+                                "the review is "
+                                        + record.length
+                                        + " bytes as a review.v1 record; the job takes at most "
+                                        + settings.maxTextBytes()));
                 return;
             }
-            answer(exchange, text.textValue());
+            answer(exchange, id, record);
         }
     }
 
-    private void answer(HttpExchange exchange, String text) throws IOException {
-        String id = "console-" + UUID.randomUUID();
+    private void answer(HttpExchange exchange, String id, byte[] record) throws IOException {
         long start = System.nanoTime();
         CompletableFuture<Sentiment> answer = feed.expect(id);
         try {
@@ -333,13 +341,7 @@ public final class ConsoleServer implements AutoCloseable {
                             new ProducerRecord<>(
                                     settings.reviewsTopic(),
                                     id.getBytes(StandardCharsets.UTF_8),
-                                    Json.toBytes(
-                                            new Review(
-                                                    id,
-                                                    text,
-                                                    null,
-                                                    "console",
-                                                    System.currentTimeMillis()))))
+                                    record))
                     .get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             feed.forget(id);

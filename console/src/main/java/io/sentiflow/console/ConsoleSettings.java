@@ -13,7 +13,8 @@ import java.util.Properties;
  * @param healthTopic model-health records for the dashboard
  * @param port HTTP port; 0 picks a free one
  * @param answerTimeout how long {@code POST /api/reviews} waits for a sentiment
- * @param maxTextBytes the longest review text accepted, in UTF-8 bytes
+ * @param maxTextBytes the largest review accepted, in bytes of its {@code review.v1} record (the
+ *     job's {@code review.max-bytes}; the text itself a little less)
  * @param healthHistory how far back the dashboard's charts start when the console starts
  * @param bind the address to listen on; {@code 127.0.0.1} keeps the console to this machine
  * @param token the bearer token the API and the event stream require; null: none
