@@ -117,6 +117,7 @@ public final class ModelCatalog implements Serializable {
         }
         return withRegistry(
                 modelVersion,
+                name -> true,
                 registry ->
                         ModelRegistry.checked(
                                 registry.activeDirectory(modelVersion), modelVersion, trusted));
@@ -127,8 +128,11 @@ public final class ModelCatalog implements Serializable {
         if (initialPath != null && modelVersion.equals(initialVersion())) {
             return ModelManifest.read(Path.of(initialPath));
         }
+        // From a remote registry only the manifest is copied (the health task reads it).
         return withRegistry(
-                modelVersion, registry -> ModelManifest.read(registry.directoryOf(modelVersion)));
+                modelVersion,
+                ModelManifest.FILE::equals,
+                registry -> ModelManifest.read(registry.directoryOf(modelVersion)));
     }
 
     /** What a registry read returns. */
@@ -142,7 +146,9 @@ public final class ModelCatalog implements Serializable {
      * that is deleted afterwards (a subtask never reads files another one is replacing, and no
      * copies pile up).
      */
-    private <T> T withRegistry(String modelVersion, RegistryRead<T> read) throws RegistryException {
+    private <T> T withRegistry(
+            String modelVersion, java.util.function.Predicate<String> copied, RegistryRead<T> read)
+            throws RegistryException {
         if (registryRoot == null) {
             throw new RegistryException(
                     RegistryException.Problem.UNKNOWN_VERSION,
@@ -154,7 +160,7 @@ public final class ModelCatalog implements Serializable {
             ModelRegistry registry;
             if (RegistryMirror.isRemote(registryRoot)) {
                 mirror = Files.createTempDirectory("sentiflow-registry-");
-                registry = new RegistryMirror(registryRoot, mirror).fetch(modelVersion);
+                registry = new RegistryMirror(registryRoot, mirror).fetch(modelVersion, copied);
             } else {
                 registry = new ModelRegistry(Path.of(registryRoot));
             }

@@ -39,6 +39,15 @@ final class RegistryMirror {
 
     /** A local registry holding a fresh copy of {@code modelVersion} (and nothing stale of it). */
     ModelRegistry fetch(String modelVersion) throws IOException {
+        return fetch(modelVersion, name -> true);
+    }
+
+    /**
+     * As {@link #fetch(String)}, copying only the files {@code copied} accepts: a manifest alone is
+     * a few kilobytes, the weights beside it up to a gigabyte.
+     */
+    ModelRegistry fetch(String modelVersion, java.util.function.Predicate<String> copied)
+            throws IOException {
         String[] parts = ModelRegistry.split(modelVersion);
         org.apache.flink.core.fs.Path remote =
                 new org.apache.flink.core.fs.Path(root + "/" + parts[0] + "/" + parts[1]);
@@ -58,7 +67,7 @@ final class RegistryMirror {
                     modelVersion + " holds " + listing.length + " entries; a model has a few");
         }
         for (FileStatus status : listing) {
-            if (status.isDir()) {
+            if (status.isDir() || !copied.test(status.getPath().getName())) {
                 continue;
             }
             if (status.getLen() > VerifiedModel.MAX_FILE_BYTES) {

@@ -232,6 +232,25 @@ class ModelRoutingTest {
         }
     }
 
+    /**
+     * Reading a remote version's manifest (as the health task does for each version it reports)
+     * copies the manifest alone: a version whose weights are past what a model file may hold is
+     * refused by {@code load}, and its manifest still reads.
+     */
+    @Test
+    void aRemoteManifestShouldBeReadWithoutCopyingTheWeights(@TempDir Path other) throws Exception {
+        ModelRegistry own = new ModelRegistry(other.resolve("registry"));
+        Path v1 = own.publish(TestModel.directory()).directory();
+        try (var weights =
+                new java.io.RandomAccessFile(v1.resolve(ModelFiles.WEIGHTS_FILE).toFile(), "rw")) {
+            weights.setLength(io.sentiflow.model.VerifiedModel.MAX_FILE_BYTES + 1L);
+        }
+        ModelCatalog remote = new ModelCatalog(null, V1, own.root().toUri().toString());
+        assertThatThrownBy(() -> remote.load(V1))
+                .hasMessageContaining("more than a model file may have");
+        assertThat(remote.manifest(V1).version()).isEqualTo("1");
+    }
+
     @Test
     void aRollbackToAVersionRetiredSinceShouldBeRefused(@TempDir Path other) throws Exception {
         ModelRegistry own = new ModelRegistry(other);
