@@ -54,7 +54,7 @@ final class ControlReports {
             KafkaRecord source, ModelControl control, DeadLetter.Reason reason, String message) {
         refused.inc();
         if (subtask == 0) {
-            long leftOut = refusedLog.occurred(System.currentTimeMillis());
+            long leftOut = refusedLog.occurred(ThrottledLog.nowMs());
             if (leftOut >= 0) {
                 // Once per job, not per subtask, and nothing from outside verbatim (no forged
                 // lines).
@@ -87,12 +87,16 @@ final class ControlReports {
             return;
         }
         refused.inc();
-        LOG.warn(
-                "subtask {} refused control command {}: its version did not load here: {} {}",
-                subtask,
-                Sanitized.id(control.commandId()),
-                reason,
-                Sanitized.text(message, DeadLetter.MAX_MESSAGE_CHARS));
+        long leftOut = refusedLog.occurred(ThrottledLog.nowMs());
+        if (leftOut >= 0) {
+            LOG.warn(
+                    "subtask {} refused control command {}: its version did not load here: {} {}{}",
+                    subtask,
+                    Sanitized.id(control.commandId()),
+                    reason,
+                    Sanitized.text(message, DeadLetter.MAX_MESSAGE_CHARS),
+                    ThrottledLog.andMore(leftOut));
+        }
         event(ModelEvent.Type.REFUSED, control.modelVersion(), control, reason + ": " + message);
     }
 

@@ -1,5 +1,6 @@
 package io.sentiflow.job;
 
+import io.sentiflow.model.ModelManifest;
 import io.sentiflow.model.VerifiedModel;
 import io.sentiflow.model.registry.ModelRegistry;
 import io.sentiflow.model.registry.RegistryException;
@@ -66,20 +67,42 @@ final class RegistryMirror {
                     RegistryException.Problem.INVALID_MODEL,
                     modelVersion + " holds " + listing.length + " entries; a model has a few");
         }
+        // Every size first: nothing is copied when the files could not all be held.
+        java.util.List<FileStatus> files = new java.util.ArrayList<>();
+        long total = 0;
         for (FileStatus status : listing) {
-            if (status.isDir() || !copied.test(status.getPath().getName())) {
+            String name = status.getPath().getName();
+            if (status.isDir() || !copied.test(name)) {
                 continue;
             }
-            if (status.getLen() > VerifiedModel.MAX_FILE_BYTES) {
+            long most =
+                    name.equals(ModelManifest.FILE)
+                            ? VerifiedModel.MAX_MANIFEST_BYTES
+                            : VerifiedModel.MAX_FILE_BYTES;
+            if (status.getLen() > most) {
                 throw new RegistryException(
                         RegistryException.Problem.INVALID_MODEL,
                         modelVersion
                                 + ": "
-                                + status.getPath().getName()
+                                + name
                                 + " has "
                                 + status.getLen()
                                 + " bytes, more than a model file may have");
             }
+            total += status.getLen();
+            files.add(status);
+        }
+        if (total > VerifiedModel.MAX_TOTAL_BYTES) {
+            throw new RegistryException(
+                    RegistryException.Problem.INVALID_MODEL,
+                    modelVersion
+                            + ": its files hold "
+                            + total
+                            + " bytes, more than the "
+                            + VerifiedModel.MAX_TOTAL_BYTES
+                            + " a model may have in all");
+        }
+        for (FileStatus status : files) {
             try (InputStream in = fs.open(status.getPath())) {
                 Files.copy(
                         in,

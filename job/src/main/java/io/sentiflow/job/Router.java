@@ -434,14 +434,19 @@ final class Router implements AutoCloseable {
                             ? failure.getCause()
                             : failure;
             String message = String.valueOf(cause.getMessage());
-            if (cause instanceof RegistryException registry) {
-                // The registry's verdict (unknown, retired, tampered, unsigned) is every
-                // subtask's.
+            if (cause instanceof RegistryException registry && isSharedVerdict(registry)) {
+                // The registry's verdict (unknown, retired, unsigned) is every subtask's.
                 refuse(head.source(), head.control(), reasonFor(registry), message);
             } else {
-                // The load itself failed (device memory, a copy unreadable here): this subtask's.
+                // Files that did not check out or load here (a partial copy from a remote
+                // registry, device memory, weights that hold NaN): possibly this subtask's alone.
                 listener.notLoaded(
-                        head.source(), head.control(), DeadLetter.Reason.MODEL_REFUSED, message);
+                        head.source(),
+                        head.control(),
+                        cause instanceof RegistryException registry
+                                ? reasonFor(registry)
+                                : DeadLetter.Reason.MODEL_REFUSED,
+                        message);
                 progress(head.control());
             }
         }
@@ -450,6 +455,15 @@ final class Router implements AutoCloseable {
 
     static String loadedMessage(LoadedModel model) {
         return "loaded and warmed up in " + model.loadMillis() + " ms";
+    }
+
+    /**
+     * Whether every subtask reaches the same verdict: the registry's listing (unknown, retired) and
+     * the signature's key (untrusted). Files that fail their checksums or do not load may be one
+     * subtask's copy or device.
+     */
+    private static boolean isSharedVerdict(RegistryException e) {
+        return e.problem() != RegistryException.Problem.INVALID_MODEL;
     }
 
     private static DeadLetter.Reason reasonFor(RegistryException e) {

@@ -116,7 +116,7 @@ final class ScoredOutput {
         Scorer.Shadow shadow = result.shadow();
         if (shadow.scores() == null) {
             // At light load a batch is one review: at most one line a minute, not one per review.
-            long leftOut = shadowFailures.occurred(System.currentTimeMillis());
+            long leftOut = shadowFailures.occurred(ThrottledLog.nowMs());
             if (leftOut >= 0) {
                 LOG.warn(
                         "the shadow {} failed on a batch of {}: {}{}",

@@ -143,7 +143,7 @@ final class Scorer implements AutoCloseable {
                     null);
         } catch (Exception e) {
             Throwable cause = e;
-            while (cause.getCause() != null && cause.getCause() != cause) {
+            for (int depth = 0; depth < 16 && cause.getCause() != null; depth++) {
                 cause = cause.getCause();
             }
             return new Shadow(

@@ -35,6 +35,11 @@ final class ThrottledLog {
         return before;
     }
 
+    /** Milliseconds of a monotonic clock (the wall clock may step back). */
+    static long nowMs() {
+        return System.nanoTime() / 1_000_000;
+    }
+
     /** " (and N more since the last such line)", or nothing when none was left out. */
     static String andMore(long leftOut) {
         return leftOut > 0 ? " (and " + leftOut + " more since the last such line)" : "";

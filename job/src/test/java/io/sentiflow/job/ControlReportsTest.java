@@ -89,25 +89,45 @@ class ControlReportsTest {
     @Test
     void everyRefusalShouldBeDeadLetteredThoughTheLogIsThrottled() {
         ControlReports reports = reports(0);
-        for (int i = 0; i < 500; i++) {
-            reports.refused(record(), null, DeadLetter.Reason.INVALID_JSON, "unreadable");
+        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (LogCapture capture = new LogCapture(lines)) {
+            for (int i = 0; i < 500; i++) {
+                reports.refused(record(), null, DeadLetter.Reason.INVALID_JSON, "unreadable");
+            }
         }
         assertThat(written).filteredOn(DeadLetter.class::isInstance).hasSize(500);
         assertThat(counters.get("controlCommandsRefused").getCount()).isEqualTo(500);
+        assertThat(lines)
+                .as("one line a minute at most")
+                .filteredOn(line -> line.startsWith("refused control command"))
+                .containsExactly("refused control command (unreadable): INVALID_JSON unreadable");
     }
 
     /** A load is each subtask's own: whichever subtask it failed on reports it. */
     @Test
     void aVersionThatDidNotLoadShouldBeReportedByTheSubtaskItFailedOn() {
         ControlReports other = reports(1);
-        other.notLoaded(record(), deploy("c-3"), DeadLetter.Reason.MODEL_REFUSED, "out of memory");
-        assertThat(written).singleElement().isInstanceOf(ModelEvent.class);
+        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (LogCapture capture = new LogCapture(lines)) {
+            other.notLoaded(
+                    record(), deploy("c-3"), DeadLetter.Reason.MODEL_REFUSED, "out of memory");
+            other.notLoaded(
+                    record(), deploy("c-4"), DeadLetter.Reason.MODEL_REFUSED, "out of memory");
+        }
+        assertThat(lines)
+                .filteredOn(line -> line.startsWith("subtask 1 refused control command"))
+                .containsExactly(
+                        "subtask 1 refused control command c-3: its version did not load here:"
+                                + " MODEL_REFUSED out of memory");
+        assertThat(written)
+                .hasSize(2)
+                .allSatisfy(e -> assertThat(e).isInstanceOf(ModelEvent.class));
         ModelEvent event = (ModelEvent) written.get(0);
         assertThat(event.type).isEqualTo(ModelEvent.Type.REFUSED);
         assertThat(event.subtask).isEqualTo(1);
         assertThat(event.modelVersion).isEqualTo(V2);
         assertThat(event.message).isEqualTo("MODEL_REFUSED: out of memory");
-        assertThat(counters.get("controlCommandsRefused").getCount()).isEqualTo(1);
+        assertThat(counters.get("controlCommandsRefused").getCount()).isEqualTo(2);
 
         written.clear();
         reports(0)

@@ -249,6 +249,17 @@ class ModelRoutingTest {
         assertThatThrownBy(() -> remote.load(V1))
                 .hasMessageContaining("more than a model file may have");
         assertThat(remote.manifest(V1).version()).isEqualTo("1");
+        // Files each under the bound, over it in all: refused before anything is copied.
+        for (String name : new String[] {ModelFiles.WEIGHTS_FILE, "a.bin", "b.bin"}) {
+            try (var file = new java.io.RandomAccessFile(v1.resolve(name).toFile(), "rw")) {
+                file.setLength(900L << 20);
+            }
+        }
+        assertThatThrownBy(() -> remote.load(V1))
+                .hasMessageContaining(
+                        "more than the "
+                                + io.sentiflow.model.VerifiedModel.MAX_TOTAL_BYTES
+                                + " a model may have in all");
     }
 
     @Test
@@ -355,6 +366,9 @@ class ModelRoutingTest {
         ModelRegistry own = new ModelRegistry(other.resolve("registry"));
         own.publish(TestModel.directory());
         own.publish(TestModel.withInfiniteWeight(TestModel.version2(), other.resolve("v2")));
+        // Version 3's copy fails its checksums: a copy cut short looks the same to a subtask.
+        Path v3 = own.publish(TestModel.version3()).directory();
+        Files.write(v3.resolve(ModelFiles.WEIGHTS_FILE), new byte[] {1}, StandardOpenOption.APPEND);
         ModelCatalog ownCatalog = new ModelCatalog(null, V1, own.root().toString());
         for (int subtask : new int[] {0, 1}) {
             try (var harness =
@@ -366,6 +380,8 @@ class ModelRoutingTest {
                 harness.setProcessingTime(0);
                 harness.open();
                 harness.processElement2(command(ModelControl.Action.DEPLOY, V2, null));
+                settle(harness);
+                harness.processElement2(command(ModelControl.Action.DEPLOY, V3, null));
                 settle(harness);
                 harness.processElement2(
                         command(ModelControl.Action.DEPLOY, "textcnn-test@9", null));
@@ -389,6 +405,11 @@ class ModelRoutingTest {
                                             .contains("MODEL_REFUSED", "NaN or infinite");
                                 });
                 assertThat(refusals)
+                        .as("a version whose files fail their checksums, subtask %d", subtask)
+                        .filteredOn(e -> V3.equals(e.modelVersion))
+                        .singleElement()
+                        .satisfies(e -> assertThat(e.message).contains("checksum mismatch"));
+                assertThat(refusals)
                         .as("an unknown version, subtask %d", subtask)
                         .filteredOn(e -> "textcnn-test@9".equals(e.modelVersion))
                         .hasSize(subtask == 0 ? 1 : 0);
@@ -398,6 +419,7 @@ class ModelRoutingTest {
                         .containsExactlyElementsOf(
                                 subtask == 0
                                         ? List.of(
+                                                DeadLetter.Reason.MODEL_REFUSED,
                                                 DeadLetter.Reason.MODEL_REFUSED,
                                                 DeadLetter.Reason.UNKNOWN_MODEL_VERSION)
                                         : List.of());

@@ -191,16 +191,26 @@ class ScoredOutputTest {
     @Test
     void aShadowThatFailsOnEveryBatchShouldChangeNothingThatIsSent() {
         ScoredOutput scored = output(0, 1 << 20, 0);
-        for (int i = 0; i < 200; i++) {
-            scored.write(
-                    result(
-                            List.of(review("r" + i, "x", new int[] {5}, 0)),
-                            new float[] {0.9f},
-                            new String[1],
-                            new Scorer.Shadow(
-                                    V2, null, 0, null, "java.lang.OutOfMemoryError: device")),
-                    10);
+        List<String> lines = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (LogCapture capture = new LogCapture(lines)) {
+            for (int i = 0; i < 200; i++) {
+                scored.write(
+                        result(
+                                List.of(review("r" + i, "x", new int[] {5}, 0)),
+                                new float[] {0.9f},
+                                new String[1],
+                                new Scorer.Shadow(
+                                        V2, null, 0, null, "java.lang.OutOfMemoryError: device")),
+                        10);
+            }
         }
+        assertThat(lines)
+                .as("one line a minute at most, with the cause")
+                .filteredOn(line -> line.startsWith("the shadow"))
+                .containsExactly(
+                        "the shadow "
+                                + V2
+                                + " failed on a batch of 1: java.lang.OutOfMemoryError: device");
         assertThat(out.sentimentIds()).hasSize(200);
         List<HealthPartial> partials = health.close(10_000, Map.of(), 0.2).partials();
         assertThat(partials)

@@ -173,9 +173,16 @@ public final class VerifiedModel {
                             + " a model may have in all");
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
+        long read = 0;
         for (Map.Entry<String, String> entry : manifest.files().entrySet()) {
             String name = entry.getKey();
-            byte[] bytes = readNoFollow(directory, name, MAX_FILE_BYTES);
+            // A file that grew since its size was taken is still held to what is left.
+            byte[] bytes =
+                    readNoFollow(
+                            directory,
+                            name,
+                            (int) Math.min(MAX_FILE_BYTES, MAX_TOTAL_BYTES - read));
+            read += bytes.length;
             String actual = sha256(bytes);
             if (!actual.equals(entry.getValue())) {
                 throw new IOException(

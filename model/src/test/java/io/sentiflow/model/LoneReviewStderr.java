@@ -20,20 +20,32 @@ import java.util.List;
  */
 public final class LoneReviewStderr {
     static final String NATIVE = "--- a convolution along the native path";
+    static final String AT_LIMIT = "--- a convolution of one review at the limit";
+    static final String PAST_LIMIT = "--- a convolution of one review just past the limit";
     static final String SCORED = "--- lone reviews scored";
     static final String END = "--- end";
 
     private LoneReviewStderr() {}
+
+    private static void convolve(NDManager manager, NDArray weight, int channels, long length) {
+        NDArray input = manager.randomUniform(0, 1, new Shape(1, channels, length));
+        Conv1d.conv1d(input, weight).singletonOrThrow().close();
+        input.close();
+    }
 
     public static void main(String[] args) throws Exception {
         List<String> texts = Files.readAllLines(Path.of(args[1]), StandardCharsets.UTF_8);
         try (SentimentScorer scorer = SentimentScorer.load(Path.of(args[0]), Device.cpu());
                 NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             int embeddingSize = scorer.config().network().embeddingSize();
-            System.err.println(NATIVE);
-            NDArray input = manager.randomUniform(0, 1, new Shape(1, embeddingSize, 32));
             NDArray weight = manager.randomUniform(0, 1, new Shape(4, embeddingSize, 3));
-            Conv1d.conv1d(input, weight).singletonOrThrow().close();
+            long limit = PaddedBatch.NATIVE_CONVOLUTION_MAX_VALUES / embeddingSize;
+            System.err.println(NATIVE);
+            convolve(manager, weight, embeddingSize, 32);
+            System.err.println(AT_LIMIT);
+            convolve(manager, weight, embeddingSize, limit);
+            System.err.println(PAST_LIMIT);
+            convolve(manager, weight, embeddingSize, limit + 1);
             System.err.println(SCORED);
             for (String text : texts) {
                 scorer.scoreTexts(List.of(text));

@@ -256,6 +256,7 @@ class TrainAndScoreTest {
         assertThat(texts).hasSize(40);
         Path input = workspace.resolve("lone-reviews.txt");
         Files.write(input, texts, StandardCharsets.UTF_8);
+        Path stderrFile = workspace.resolve("lone-reviews.stderr");
         Process child =
                 new ProcessBuilder(
                                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -268,18 +269,32 @@ class TrainAndScoreTest {
                                 modelDirectory.toString(),
                                 input.toString())
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(stderrFile.toFile())
                         .start();
-        String stderr = new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        if (!child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            child.destroyForcibly();
+        }
+        String stderr = Files.readString(stderrFile, StandardCharsets.UTF_8);
+        assertThat(child.isAlive()).as("the child ended within 120 s").isFalse();
         assertThat(child.exitValue()).as(stderr).isZero();
         int controlAt = stderr.indexOf(LoneReviewStderr.NATIVE);
+        int atLimit = stderr.indexOf(LoneReviewStderr.AT_LIMIT);
+        int pastLimit = stderr.indexOf(LoneReviewStderr.PAST_LIMIT);
         int scoredAt = stderr.indexOf(LoneReviewStderr.SCORED);
         int endAt = stderr.indexOf(LoneReviewStderr.END);
-        assertThat(controlAt).as(stderr).isNotNegative().isLessThan(scoredAt);
-        assertThat(endAt).as(stderr).isGreaterThan(scoredAt);
+        assertThat(List.of(controlAt, atLimit, pastLimit, scoredAt, endAt))
+                .as(stderr)
+                .isSorted()
+                .allSatisfy(at -> assertThat(at).isNotNegative());
         org.junit.jupiter.api.Assumptions.assumeTrue(
-                stderr.substring(controlAt, scoredAt).contains("NNPACK"),
+                stderr.substring(controlAt, atLimit).contains("NNPACK"),
                 "NNPACK starts on this CPU: libtorch's native convolution writes no warning here");
+        assertThat(stderr.substring(atLimit, pastLimit))
+                .as("an input of exactly the limit still takes the native path")
+                .contains("NNPACK");
+        assertThat(stderr.substring(pastLimit, scoredAt))
+                .as("one position more does not")
+                .doesNotContain("NNPACK");
         assertThat(stderr.substring(scoredAt, endAt))
                 .as("what libtorch wrote while 40 lone reviews were scored")
                 .doesNotContain("NNPACK");

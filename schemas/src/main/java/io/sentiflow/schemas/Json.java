@@ -392,7 +392,8 @@ public final class Json {
                 cut = Math.min(cut, at);
             }
         }
-        return message.substring(0, cut).replaceAll("[\\s:(\\[]+$", "");
+        String unquoted = message.substring(0, cut).replaceAll("[\\s:(\\[]+$", "");
+        return unquoted.isEmpty() ? "unreadable JSON" : unquoted;
     }
 
     private static String locationOf(JsonProcessingException e) {
