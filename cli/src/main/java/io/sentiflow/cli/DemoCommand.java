@@ -328,7 +328,30 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             return complete ? 0 : 1;
         } finally {
             job.cancel().get(30, TimeUnit.SECONDS);
+            awaitEnd(job);
             System.out.println("job cancelled");
+        }
+    }
+
+    /**
+     * Waits, up to 60 s, until the cancelled job has ended, so that the embedded broker stops after
+     * it: a sink still closing against a stopped broker blocks for its {@code max.block.ms} (60 s),
+     * and the mini cluster, its web UI port included, with it.
+     */
+    private static void awaitEnd(JobClient job) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException
+                    | java.util.concurrent.TimeoutException
+                    | RuntimeException gone) {
+                // The per-job cluster shuts down with its job and then answers no more.
+                return;
+            }
+            Thread.sleep(100);
         }
     }
 

@@ -78,7 +78,8 @@ final class ControlReports {
      * A command refused because its version did not load on this subtask. A load is each subtask's
      * own (its device, its copy of the files), so another subtask may have loaded it and applied
      * the command: every subtask it failed on reports it (a REFUSED event naming the subtask and
-     * its device, and a log line), and subtask 0 dead-letters it as any refusal.
+     * its device, and a log line); when subtask 0 is among them, it dead-letters the command as any
+     * refusal.
      */
     void notLoaded(
             KafkaRecord source, ModelControl control, DeadLetter.Reason reason, String message) {

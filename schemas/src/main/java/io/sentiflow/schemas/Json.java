@@ -385,6 +385,9 @@ public final class Json {
      * location follows it.
      */
     static String unquoted(String message) {
+        if (message == null) {
+            return "unreadable JSON";
+        }
         int cut = message.length();
         for (char quote : new char[] {'\'', '"', '`'}) {
             int at = message.indexOf(quote);

@@ -151,6 +151,8 @@ class ContractsTest {
                                         .matches("[A-Z][^'\"`]+");
                             });
         }
+        assertThat(Json.unquoted("'Terrible' was not expected")).isEqualTo("unreadable JSON");
+        assertThat(Json.unquoted(null)).isEqualTo("unreadable JSON");
     }
 
     /** Every criterion of an automatic canary analysis, the defaults. */
